@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options and contract shared by yaml_edit, toml_edit and static_pod."""
+
+    DOCUMENTATION = r'''
+options:
+  path:
+    description:
+      - The file to edit, on the managed node.
+    type: path
+    required: true
+    aliases: [dest]
+  backup:
+    description:
+      - Keep a copy of the file as it was before the change in O(backup_dir), under the file's
+        absolute path with a timestamp appended. The result names it in RV(backup_file).
+      - Backups are never written beside the file, so a backup of a static pod manifest is not
+        run by the kubelet as a second pod.
+    type: bool
+    default: false
+  backup_dir:
+    description:
+      - Folder on the node that holds backups; created with mode 0700 when missing.
+    type: path
+    default: /var/lib/kubetrace/backups
+  validate:
+    description:
+      - Command run on the candidate file before it replaces O(path); C(%s) stands for the candidate.
+      - When it exits non-zero the file is left as it was and the task fails with its output.
+      - The command runs without a shell.
+    type: str
+notes:
+  - The parsing libraries run on the controller; the node needs nothing but Python 3.
+  - When nothing changes the module runs once on the node (a read); a change adds one write.
+  - The file is rewritten through a hidden temporary file in its own folder and an atomic rename;
+    its mode, owner and group are kept unless O(mode), O(owner) or O(group) say otherwise.
+  - If the file changes on the node between the read and the write, nothing is written and the task fails.
+  - A file that does not parse, a key that cannot take the value, and every other error leave the file
+    byte for byte as it was.
+'''
+

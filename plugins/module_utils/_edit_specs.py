@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private to kubetrace.tracing: argument specs of the edit modules.
+
+One definition serves the module (node side, which adds the hidden
+``_kubetrace_*`` parameters its action plugin passes) and the action plugin
+(controller side, which validates what the task gave).
+"""
+
+from __future__ import annotations
+
+BACKUP_DIR = '/var/lib/kubetrace/backups'
+
+FILE_EDIT = dict(
+    path=dict(type='path', required=True, aliases=['dest']),
+    create=dict(type='bool', default=False),
+    backup=dict(type='bool', default=False),
+    backup_dir=dict(type='path', default=BACKUP_DIR),
+    validate=dict(type='str'),
+)
+
+TREE_EDIT = dict(
+    FILE_EDIT,
+    set=dict(type='dict', default={}),
+    unset=dict(type='list', elements='str', default=[]),
+)
+
+STATIC_POD = dict(
+    {name: option for name, option in FILE_EDIT.items() if name != 'create'},
+    container=dict(type='str', required=True),
+    flags=dict(type='dict', default={}),
+    feature_gates=dict(type='dict', default={}),
+    host_path_mounts=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        host_path=dict(type='path'),
+        mount_path=dict(type='path'),
+        read_only=dict(type='bool', default=True),
+        type=dict(type='str', choices=['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File',
+                                       'Socket', 'CharDevice', 'BlockDevice']),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    ), required_if=[('state', 'present', ('host_path', 'mount_path'))]),
+)
+
+NODE_PHASE = dict(
+    _kubetrace_phase=dict(type='str', choices=['read', 'write']),
+    _kubetrace_content=dict(type='str'),
+    _kubetrace_original_sha256=dict(type='str'),
+)
+
+
+def node_spec(spec: dict) -> dict:
+    """The module's own spec: the public one plus what its action plugin passes."""
+    return dict(spec, **NODE_PHASE)

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private to kubetrace.tracing: the node side of every edit module, standard library only.
+
+The action plugin calls the module twice at most: ``read`` returns the file
+and whether its attributes differ from the task's; ``write`` checks that the
+file is still what was read, writes the candidate to a hidden temporary file
+beside it (kubelets skip dotfiles in the manifests folder), runs ``validate``
+on it, keeps a backup in ``backup_dir``, and moves it into place atomically
+with the old file's mode, owner and group.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import time
+
+from ansible.module_utils.common.text.converters import to_native
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _denied(module, path: str, action: str, exc: OSError):
+    module.fail_json(msg='%s: permission denied %s (%s); run the task with become: true'
+                     % (path, action, to_native(exc.strerror)), path=path)
+
+
+def read_file(module, path: str) -> dict:
+    """The file's bytes (base64), digest and attributes; ``exists: false`` when missing."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return dict(exists=False)
+    except PermissionError as exc:
+        _denied(module, path, 'looking it up', exc)
+    if not stat.S_ISREG(info.st_mode):
+        module.fail_json(msg='%s: not a regular file; point path at the file to edit' % path, path=path)
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except PermissionError as exc:
+        _denied(module, path, 'reading it', exc)
+    file_args = module.load_file_common_arguments(module.params, path=path)
+    check_mode = module.check_mode
+    module.check_mode = True  # only ask whether the attributes would change
+    try:
+        attributes_differ = module.set_fs_attributes_if_different(file_args, False)
+    finally:
+        module.check_mode = check_mode
+    return dict(exists=True, content=base64.b64encode(data).decode('ascii'), sha256=_sha256(data),
+                mode='%04o' % stat.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid,
+                attributes_differ=attributes_differ)
+
+
+def backup_path(path: str, backup_dir: str) -> str:
+    """Where the backup of ``path`` goes: its absolute path mirrored under ``backup_dir``, stamped."""
+    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime()) + '.%06dZ' % (time.time() % 1 * 1e6)
+    return os.path.join(backup_dir, os.path.abspath(path).lstrip('/')) + '.' + stamp
+
+
+def _backup(module, path: str, backup_dir: str) -> str:
+    target = backup_path(path, backup_dir)
+    if os.path.dirname(os.path.realpath(target)) == os.path.dirname(os.path.realpath(path)):
+        module.fail_json(msg='%s: backup_dir %s would put the backup beside the file; choose a folder '
+                         'elsewhere (the default is /var/lib/kubetrace/backups)' % (path, backup_dir))
+    try:
+        os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        shutil.copy2(path, target)
+        info = os.stat(path)
+        os.chown(target, info.st_uid, info.st_gid)
+    except PermissionError as exc:
+        _denied(module, backup_dir, 'writing the backup', exc)
+    except OSError as exc:
+        module.fail_json(msg='%s: could not write its backup to %s: %s; nothing was changed'
+                         % (path, target, to_native(exc)))
+    return target
+
+
+def _candidate(module, path: str, data: bytes) -> str:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        module.fail_json(msg='%s: folder %s does not exist; create it first' % (path, folder))
+    try:
+        handle, candidate = tempfile.mkstemp(prefix='.kubetrace.', suffix='.tmp', dir=folder)
+    except PermissionError as exc:
+        _denied(module, folder, 'writing in it', exc)
+    with os.fdopen(handle, 'wb') as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    if os.path.exists(path):
+        info = os.stat(path)
+        os.chmod(candidate, stat.S_IMODE(info.st_mode))
+        os.chown(candidate, info.st_uid, info.st_gid)
+    return candidate
+
+
+def _validate(module, path: str, candidate: str, command: str) -> None:
+    rc, out, err = module.run_command(command % candidate)
+    if rc != 0:
+        module.fail_json(msg='%s: validate (%s) refused the new content, rc=%d: %s; the file was not '
+                         'changed' % (path, command, rc, (err or out).strip()),
+                         rc=rc, stdout=out, stderr=err)
+
+
+def write_file(module, path: str) -> dict:
+    """Replace ``path`` with the candidate content, or only fix its attributes."""
+    params = module.params
+    content = params['_kubetrace_content']
+    result = dict(changed=False)
+    if content is not None:
+        try:
+            with open(path, 'rb') as handle:
+                current = _sha256(handle.read())
+        except FileNotFoundError:
+            current = None
+        except PermissionError as exc:
+            _denied(module, path, 'reading it', exc)
+        if current != params['_kubetrace_original_sha256']:
+            module.fail_json(msg='%s: changed on the node while this task ran (another writer?); '
+                             'nothing was written, run the task again' % path)
+        candidate = _candidate(module, path, base64.b64decode(content))
+        try:
+            if params['validate']:
+                _validate(module, path, candidate, params['validate'])
+            if params['backup'] and current is not None:
+                result['backup_file'] = _backup(module, path, params['backup_dir'])
+            module.atomic_move(candidate, path, unsafe_writes=params.get('unsafe_writes', False))
+        finally:
+            try:
+                os.unlink(candidate)
+            except OSError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise
+        result['changed'] = True
+    file_args = module.load_file_common_arguments(params, path=path)
+    result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    return result
+
+
+def run(module) -> None:
+    """The module's main: one phase per call, as its action plugin asks."""
+    phase = module.params['_kubetrace_phase']
+    path = module.params['path']
+    if phase == 'read':
+        module.exit_json(changed=False, path=path, **read_file(module, path))
+    if phase == 'write':
+        module.exit_json(path=path, **write_file(module, path))
+    module.fail_json(msg='this module runs through its action plugin; call it as a task in a play '
+                     '(not with ansible -m ... -a on a collection-less path)')

@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: static_pod
+short_description: Set command-line flags, feature gates and hostPath mounts of a static pod
+version_added: 0.1.0
+description:
+  - Edits one container of a static pod manifest (such as kubeadm's
+    C(/etc/kubernetes/manifests/kube-apiserver.yaml)), keeping every byte the edit does not touch.
+  - Flags are C(--name=value) items of the container's C(command) (or C(args)); new flags go in
+    name order when the manifest keeps that order, as kubeadm does.
+  - O(feature_gates) are merged into the existing C(--feature-gates) flag; unrelated gates and their
+    order are kept, and the flag is removed when no gate is left.
+  - A hostPath mount is added once to C(spec.volumes) and once to the container's C(volumeMounts).
+  - The kubelet restarts the pod when the manifest changes; this module does not wait for it.
+  - The editing happens on the controller with ruamel.yaml; the node needs only Python 3.
+options:
+  container:
+    description:
+      - Name of the container to change, as in C(spec.containers[].name).
+    type: str
+    required: true
+  flags:
+    description:
+      - Flag names (with or without leading dashes) and their values. C(true) and C(false) are written
+        as C(true) and C(false); C(null) removes the flag.
+      - C(feature-gates) is refused here; use O(feature_gates).
+    type: dict
+    default: {}
+  feature_gates:
+    description:
+      - Gate names and C(true) or C(false); C(null) removes the gate from C(--feature-gates).
+    type: dict
+    default: {}
+  host_path_mounts:
+    description:
+      - hostPath volumes to mount into the container, or with O(host_path_mounts[].state=absent) to take out.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Volume name, shared by the volume and the mount.
+        type: str
+        required: true
+      host_path:
+        description: Path on the node. Required when O(host_path_mounts[].state=present).
+        type: path
+      mount_path:
+        description: Path inside the container. Required when O(host_path_mounts[].state=present).
+        type: path
+      read_only:
+        description: Mount read-only.
+        type: bool
+        default: true
+      type:
+        description: The hostPath type; left out of the manifest when not given.
+        type: str
+        choices: [DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice]
+      state:
+        description: Whether the volume and its mount should be there.
+        type: str
+        default: present
+        choices: [present, absent]
+extends_documentation_fragment:
+  - kubetrace.tracing.file_edit
+  - ansible.builtin.files
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.files
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+  vault:
+    support: none
+notes:
+  - O(backup_dir) may not lie inside the manifests folder; the kubelet would run every backup there as a pod.
+seealso:
+  - module: kubetrace.tracing.yaml_edit
+  - module: kubetrace.tracing.component_facts
+author:
+  - kubetrace.tracing contributors
+'''
+
+EXAMPLES = r'''
+- name: Turn on kube-apiserver tracing (1.22-1.26 also need the gate)
+  kubetrace.tracing.static_pod:
+    path: /etc/kubernetes/manifests/kube-apiserver.yaml
+    container: kube-apiserver
+    flags:
+      tracing-config-file: /etc/kubernetes/tracing/apiserver-tracing.yaml
+    feature_gates:
+      APIServerTracing: true
+    host_path_mounts:
+      - name: kubetrace-tracing
+        host_path: /etc/kubernetes/tracing
+        mount_path: /etc/kubernetes/tracing
+        type: DirectoryOrCreate
+    backup: true
+
+- name: Undo it, leaving other gates alone
+  kubetrace.tracing.static_pod:
+    path: /etc/kubernetes/manifests/kube-apiserver.yaml
+    container: kube-apiserver
+    flags:
+      tracing-config-file: null
+    feature_gates:
+      APIServerTracing: null
+    host_path_mounts:
+      - name: kubetrace-tracing
+        state: absent
+'''
+
+RETURN = r'''
+path:
+  description: The manifest that was edited.
+  returned: always
+  type: str
+  sample: /etc/kubernetes/manifests/kube-apiserver.yaml
+backup_file:
+  description: Where the backup of the previous manifest was written.
+  returned: when O(backup=true) and the file changed
+  type: str
+  sample: /var/lib/kubetrace/backups/etc/kubernetes/manifests/kube-apiserver.yaml.20261126T140000.000000Z
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _edit_specs, _node_file
+
+
+def main():
+    module = AnsibleModule(argument_spec=_edit_specs.node_spec(_edit_specs.STATIC_POD),
+                           add_file_common_args=True, supports_check_mode=True)
+    _node_file.run(module)
+
+
+if __name__ == '__main__':
+    main()
