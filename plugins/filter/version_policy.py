@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The version policy as filters, for the roles: which apiVersion, gates, mechanisms and flags."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _version_policy as policy
+
+
+def _filter(function):
+    def wrapped(*args):
+        try:
+            return function(*args)
+        except policy.PolicyError as exc:
+            raise AnsibleFilterError(str(exc)) from None
+    wrapped.__name__ = function.__name__
+    wrapped.__doc__ = function.__doc__
+    return wrapped
+
+
+class FilterModule:
+    """kubetrace.tracing.<name> filters over a component's version."""
+
+    def filters(self):
+        return {name: _filter(getattr(policy, name)) for name in (
+            'tracing_config_api_version',
+            'tracing_feature_gates',
+            'gate_stage',
+            'kubelet_tracing_supported',
+            'kubelet_config_dir_support',
+            'kubeadm_config_api',
+            'containerd_tracing_mechanisms',
+            'etcd_tracing_flags',
+            'etcd_obsolete_tracing_flags',
+            'crio_tracing_supported',
+            'jaeger_query_apis',
+        )}
