@@ -5,6 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / 'tests' / 'fixtures'
-sys.path.insert(0, str(REPO / '.collections'))
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS.parent / '.collections'))
+sys.path.insert(0, str(TESTS))

@@ -45,3 +45,19 @@ notes:
     byte for byte as it was.
 '''
 
+    INTERNAL = r'''
+options:
+  _kubetrace_phase:
+    description:
+      - Internal, set by the action plugin that runs this module; never set it in a task.
+    type: str
+    choices: [read, write]
+  _kubetrace_content:
+    description:
+      - Internal, set by the action plugin; the new content, base64-encoded.
+    type: str
+  _kubetrace_original_sha256:
+    description:
+      - Internal, set by the action plugin; the digest of the content it read, to detect a concurrent writer.
+    type: str
+'''

@@ -53,7 +53,7 @@ def parse(text: str):
         return tomlkit.parse(text)
     except ParseError as exc:
         raise EditError('not valid TOML at line %d column %d: %s; fix the file (or restore it from '
-                        'its backup) and run again' % (exc.line, exc.col, str(exc).split(' at line ')[0])) from None
+                        'its backup) and run again' % (exc.line, exc.col, str(exc).split(' at line ', maxsplit=1)[0])) from None
     except TOMLKitError as exc:
         raise EditError('not valid TOML: %s; fix the file and run again' % exc) from None
 

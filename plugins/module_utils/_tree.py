@@ -274,7 +274,6 @@ def get_value(doc, segments, style: Style, default=None):
     return default if key is None else parent[key]
 
 
-
 def compile_paths(set_values: dict, unset: list) -> tuple:
     """Parsed (set, unset) key paths; EditError when a path is in both or does not parse."""
     both = sorted(set(set_values or {}) & set(unset or []))

@@ -52,7 +52,7 @@ attributes:
   platform:
     platforms: posix
 author:
-  - kubetrace.tracing contributors
+  - kubetrace.tracing contributors (@kubetrace)
 '''
 
 EXAMPLES = r'''

@@ -69,9 +69,9 @@ options:
         choices: [present, absent]
 extends_documentation_fragment:
   - kubetrace.tracing.file_edit
+  - kubetrace.tracing.file_edit.internal
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
   - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
@@ -87,8 +87,10 @@ attributes:
   platform:
     platforms: posix
   safe_file_operations:
+    description: Uses Ansible's atomic move on the node, with the file's attributes kept.
     support: full
   vault:
+    description: Takes no files from the controller, so there is nothing to decrypt.
     support: none
 notes:
   - O(backup_dir) may not lie inside the manifests folder; the kubelet would run every backup there as a pod.
@@ -96,7 +98,7 @@ seealso:
   - module: kubetrace.tracing.yaml_edit
   - module: kubetrace.tracing.component_facts
 author:
-  - kubetrace.tracing contributors
+  - kubetrace.tracing contributors (@kubetrace)
 '''
 
 EXAMPLES = r'''

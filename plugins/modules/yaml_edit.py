@@ -38,9 +38,9 @@ options:
     default: false
 extends_documentation_fragment:
   - kubetrace.tracing.file_edit
+  - kubetrace.tracing.file_edit.internal
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
   - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
@@ -56,14 +56,16 @@ attributes:
   platform:
     platforms: posix
   safe_file_operations:
+    description: Uses Ansible's atomic move on the node, with the file's attributes kept.
     support: full
   vault:
+    description: Takes no files from the controller, so there is nothing to decrypt.
     support: none
 seealso:
   - module: kubetrace.tracing.toml_edit
   - module: kubetrace.tracing.static_pod
 author:
-  - kubetrace.tracing contributors
+  - kubetrace.tracing contributors (@kubetrace)
 '''
 
 EXAMPLES = r'''

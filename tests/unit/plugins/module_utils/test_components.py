@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _components as c
-from conftest import FIXTURES
+from testpaths import FIXTURES
 
 
 @pytest.mark.parametrize('output, version', [
@@ -37,13 +37,16 @@ def test_image_name_and_tag(image, parsed):
     assert c.image_name_and_tag(image) == parsed
 
 
-SYSTEMCTL = '''LoadState=loaded
-ActiveState=active
-FragmentPath=/lib/systemd/system/kubelet.service
-DropInPaths=/etc/systemd/system/kubelet.service.d/10-kubeadm.conf
-ExecStart={ path=/usr/bin/kubelet ; argv[]=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }
-Environment=KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf\\x20--kubeconfig=/etc/kubernetes/kubelet.conf KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml
-'''
+SYSTEMCTL = '\n'.join([
+    'LoadState=loaded',
+    'ActiveState=active',
+    'FragmentPath=/lib/systemd/system/kubelet.service',
+    'DropInPaths=/etc/systemd/system/kubelet.service.d/10-kubeadm.conf',
+    'ExecStart={ path=/usr/bin/kubelet ; argv[]=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS ; '
+    'ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+    'Environment=KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf'
+    '\\x20--kubeconfig=/etc/kubernetes/kubelet.conf KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml',
+]) + '\n'
 
 
 def test_systemctl_show_and_kubelet_flags():

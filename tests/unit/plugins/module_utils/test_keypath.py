@@ -21,8 +21,8 @@ from ansible_collections.kubetrace.tracing.plugins.module_utils._keypath import 
      (Key('spec'), Key('containers'), Select('name', 'kube-apiserver'), Key('command'))),
     ('volumes[name="with ] bracket"]', (Key('volumes'), Select('name', 'with ] bracket'))),
     ('a[0][1]', (Key('a'), Index(0), Index(1))),
-    ('metadata.labels.app.kubernetes.io/name', (Key('metadata'), Key('labels'), Key('app'),
-                                                 Key('kubernetes'), Key('io/name'))),
+    ('metadata.labels.app.kubernetes.io/name',
+     (Key('metadata'), Key('labels'), Key('app'), Key('kubernetes'), Key('io/name'))),
 ])
 def test_parse(path, segments):
     assert parse(path) == segments

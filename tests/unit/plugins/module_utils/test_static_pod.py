@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _static_pod, _yaml_doc
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-from conftest import FIXTURES
+from testpaths import FIXTURES
 
 APISERVER = (FIXTURES / 'kubeadm' / 'v1.37.2' / 'kube-apiserver.yaml').read_text()
 ETCD = (FIXTURES / 'kubeadm' / 'v1.37.2' / 'etcd.yaml').read_text()
@@ -76,8 +76,8 @@ def test_mount_on_a_taken_path_is_refused():
 
 
 def test_etcd_flags():
-    after = change(ETCD, container='etcd', flags={'enable-distributed-tracing': True,
-                                                   'distributed-tracing-address': '10.0.0.5:4317'})
+    flags = {'enable-distributed-tracing': True, 'distributed-tracing-address': '10.0.0.5:4317'}
+    after = change(ETCD, container='etcd', flags=flags)
     assert diff(ETCD, after) == ['+    - --distributed-tracing-address=10.0.0.5:4317',
                                  '+    - --enable-distributed-tracing=true']
 

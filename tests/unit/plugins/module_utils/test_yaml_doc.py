@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _tree, _yaml_doc
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-from conftest import FIXTURES
+from testpaths import FIXTURES
 
 KUBEADM = FIXTURES / 'kubeadm' / 'v1.37.2'
 
