@@ -75,6 +75,20 @@ def test_mount_on_a_taken_path_is_refused():
         change(APISERVER, mounts=[taken])
 
 
+def test_etcd_feature_gates_merge_with_kubeadms_own():
+    after = change(ETCD, container='etcd', feature_gates={'Extra': True})
+    assert diff(ETCD, after) == ['-    - --feature-gates=InitialCorruptCheck=true',
+                                 '+    - --feature-gates=InitialCorruptCheck=true,Extra=true']
+
+
+def test_older_kubeadm_manifest_keeps_creation_timestamp_null():
+    text = (FIXTURES / 'kubeadm' / 'v1.33.13' / 'kube-apiserver.yaml').read_text()
+    after = change(text, flags={'tracing-config-file': '/etc/kubernetes/tracing/apiserver.yaml'},
+                   feature_gates={'APIServerTracing': True}, mounts=[MOUNT])
+    assert '  creationTimestamp: null\n' in after
+    assert [line for line in diff(text, after) if line.startswith('-')] == []
+
+
 def test_etcd_flags():
     flags = {'enable-distributed-tracing': True, 'distributed-tracing-address': '10.0.0.5:4317'}
     after = change(ETCD, container='etcd', flags=flags)

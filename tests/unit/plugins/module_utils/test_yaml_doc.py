@@ -48,10 +48,11 @@ def test_guess_indent(text, mapping, offset):
     assert _yaml_doc.guess_indent(text) == (mapping, offset)
 
 
+@pytest.mark.parametrize('version', ['v1.37.2', 'v1.33.13'])
 @pytest.mark.parametrize('name', ['kube-apiserver.yaml', 'etcd.yaml', 'kube-controller-manager.yaml',
                                   'kube-scheduler.yaml', 'kubelet-config.yaml'])
-def test_real_kubeadm_files_change_only_where_edited(name):
-    text = (KUBEADM / name).read_text()
+def test_real_kubeadm_files_change_only_where_edited(version, name):
+    text = (FIXTURES / 'kubeadm' / version / name).read_text()
     after = edit(text, {'metadata.labels.kubetrace': 'on'} if 'kubelet' not in name else
                  {'tracing': {'endpoint': '10.0.0.5:4317', 'samplingRatePerMillion': 10000}})
     added = changed_lines(text, after)
