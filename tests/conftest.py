@@ -8,3 +8,4 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS.parent / '.collections'))
 sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(TESTS / 'lab'))

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to kubetrace.tracing: the key path grammar shared by YAML and TOML edits.
 
-A key path is dotted keys; a key holding dots or spaces goes in double quotes;
+A key path is dotted keys; a key holding dots or spaces goes in double quotes
+(or single quotes, taken literally, as TOML writes them);
 ``[N]`` indexes a list; ``[field=value]`` selects the one list item whose
 ``field`` equals ``value`` (the value may be double-quoted).
 
@@ -50,7 +51,7 @@ class Select:
 Segment = Union[Key, Index, Select]
 
 _BARE_KEY = re.compile(r'[A-Za-z0-9_\-/]+')
-_BARE_CHARS = re.compile(r'[^."\[\]=\s]+')
+_BARE_CHARS = re.compile(r"[^.\"'\[\]=\s]+")
 
 
 def render(segments) -> str:
@@ -64,7 +65,12 @@ def render(segments) -> str:
 
 
 def _quoted(path: str, pos: int) -> tuple[str, int]:
-    """Read a double-quoted string starting at ``pos`` (on the quote)."""
+    """Read a quoted string starting at ``pos`` (on the quote): "double" with \\ escapes, or 'single' as is."""
+    if path[pos] == "'":
+        end = path.find("'", pos + 1)
+        if end < 0:
+            raise EditError("key path %r: unterminated single quote; close it with '" % path)
+        return path[pos + 1:end], end + 1
     out = []
     pos += 1
     while pos < len(path):
@@ -131,7 +137,7 @@ def parse(path: str) -> tuple:
             continue
         if not expect_key:
             raise EditError('key path %r: expected "." or "[" at character %d' % (path, pos + 1))
-        if char == '"':
+        if char in '"\'':
             name, pos = _quoted(path, pos)
         else:
             match = _BARE_CHARS.match(path, pos)

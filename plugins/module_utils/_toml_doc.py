@@ -23,8 +23,13 @@ except ImportError:  # reported by the action plugin with what to install
 
 
 class TomlStyle(Style):
+    def __init__(self):
+        self.created = []
+
     def new_mapping(self):
-        return tomlkit.table()
+        table = tomlkit.table()
+        self.created.append(table)
+        return table
 
     def plain(self, value):
         return value.unwrap() if hasattr(value, 'unwrap') else value
@@ -63,8 +68,14 @@ def edit(text: str, change) -> str:
     document = parse(text)
     if not change(document, True):
         return text
+    STYLE.created = []
     change(document, False)
+    if STYLE.created:  # tomlkit separates the tables it adds, but not the last from what follows it
+        STYLE.created[-1].add(tomlkit.nl())
     try:
-        return document.as_string()
+        edited = document.as_string()
     except TOMLKitError as exc:
         raise EditError('the edit does not make valid TOML: %s' % exc) from None
+    if STYLE.created and edited.endswith('\n\n') and not text.endswith('\n\n'):
+        edited = edited[:-1]
+    return edited

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from conftest import BIN
+from playrunner import BIN
 from testpaths import REPO
 
 MODULES = ('yaml_edit', 'toml_edit', 'static_pod', 'component_facts')

@@ -1,0 +1,83 @@
+"""toml_edit's engine over `containerd config default` from real containerd 1.6, 1.7 and 2.x."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import pytest
+
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _toml_doc, _tree
+from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
+from testpaths import FIXTURES
+
+OTLP = 'plugins."io.containerd.tracing.processor.v1.otlp"'
+TRACING = 'plugins."io.containerd.internal.v1.tracing"'
+KEYS = {OTLP + '.endpoint': '10.0.0.5:4318', OTLP + '.protocol': 'http/protobuf',
+        TRACING + '.sampling_ratio': 0.5}
+
+
+def config(version):
+    return (FIXTURES / 'containerd' / ('config-default-%s.toml' % version)).read_text()
+
+
+def edit(text, set_values=None, unset=None):
+    compiled = _tree.compile_paths(set_values or {}, unset or [])
+    return _toml_doc.edit(text, lambda doc, dry_run: _tree.apply_paths(doc, compiled, _toml_doc.STYLE, dry_run))
+
+
+def changes(before, after):
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm='', n=0)
+            if line[:1] in '+-' and line[:3] not in ('---', '+++')]
+
+
+@pytest.mark.parametrize('version', ['1.7.24', '2.2.9'])
+def test_keys_land_in_the_empty_tables_the_default_config_has(version):
+    text = config(version)
+    after = edit(text, KEYS)
+    assert changes(text, after) == ['+  sampling_ratio = 0.5', '+  endpoint = "10.0.0.5:4318"',
+                                    '+  protocol = "http/protobuf"']
+    assert edit(after, KEYS) is after
+    assert edit(after, unset=list(KEYS)) == text
+
+
+@pytest.mark.parametrize('version', ['1.6.20', '2.4.2'])
+def test_tables_are_added_where_the_default_config_has_none(version):
+    text = config(version)
+    after = edit(text, KEYS)
+    assert changes(text, after) == [
+        '+[plugins."io.containerd.tracing.processor.v1.otlp"]', '+endpoint = "10.0.0.5:4318"',
+        '+protocol = "http/protobuf"', '+', '+[plugins."io.containerd.internal.v1.tracing"]',
+        '+sampling_ratio = 0.5', '+']
+    assert edit(after, KEYS) is after
+    assert edit(after, unset=[OTLP, TRACING]) == text
+
+
+def test_types_comments_and_literal_strings_are_kept():
+    text = "[a]\n  ratio = 1.0  # how much\n  name = 'literal'\n  count = 3\n"
+    after = edit(text, {'a.ratio': 1, 'a.name': 'other', 'a.count': '4'})
+    assert after == "[a]\n  ratio = 1.0  # how much\n  name = 'other'\n  count = 4\n"
+    assert edit(text, {'a.ratio': 2}) == "[a]\n  ratio = 2.0  # how much\n  name = 'literal'\n  count = 3\n"
+
+
+def test_a_literal_string_that_cannot_hold_the_value_becomes_basic():
+    assert edit("a = 'x'\n", {'a': "it's"}) == 'a = "it\'s"\n'
+
+
+@pytest.mark.parametrize('text, set_values, message', [
+    ('a = [\n', {'b': 1}, 'not valid TOML at line'),
+    ('a = 1\na = 2\n', {'b': 1}, 'not valid TOML'),
+    ('a = 1.0\n', {'a': 'fast'}, "a holds a float (1.0); 'fast' is a string"),
+    ('a = 1\n', {'a.b': 1}, 'key path crosses a scalar: a holds an integer (1)'),
+    ('[[runtimes]]\nname = "runc"\n[[runtimes]]\nname = "crun"\n', {'runtimes[name=kata].x': 1},
+     'no item has name=kata (items have name: crun, runc)'),
+])
+def test_bad_toml_input(text, set_values, message):
+    with pytest.raises(EditError, match=re.escape(message)):
+        edit(text, set_values)
+
+
+def test_array_of_tables_selector():
+    text = '[[runtimes]]\nname = "runc"\n[[runtimes]]\nname = "crun"\n'
+    assert edit(text, {'runtimes[name=crun].path': '/usr/bin/crun'}) == \
+        '[[runtimes]]\nname = "runc"\n[[runtimes]]\nname = "crun"\npath = "/usr/bin/crun"\n'
