@@ -58,7 +58,7 @@ def toml_text(lines: int) -> str:
 def best_of(function, repeat: int) -> float:
     """Median wall time of ``function()`` in milliseconds."""
     times = []
-    for _ in range(repeat):
+    for _round in range(repeat):
         start = time.perf_counter()
         function()
         times.append((time.perf_counter() - start) * 1000)
@@ -89,8 +89,8 @@ def controller_figures(repeat: int) -> None:
             bare = best_of(lambda: round_trip(text), repeat)
             spent = best_of(lambda: engine.edit(text, change), repeat)
             noop = best_of(lambda: engine.edit(edited, change), repeat)
-            print('%-6s %7d %14.2f %13.2f %13.2f %8.0f%%' % (name, text.count('\n'), bare, spent, noop,
-                                                            100 * spent / bare))
+            figures = (name, text.count('\n'), bare, spent, noop, 100 * spent / bare)
+            print('%-6s %7d %14.2f %13.2f %13.2f %8.0f%%' % figures)
 
 
 def remote_figures() -> None:
