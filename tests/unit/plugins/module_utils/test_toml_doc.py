@@ -81,3 +81,10 @@ def test_array_of_tables_selector():
     text = '[[runtimes]]\nname = "runc"\n[[runtimes]]\nname = "crun"\n'
     assert edit(text, {'runtimes[name=crun].path': '/usr/bin/crun'}) == \
         '[[runtimes]]\nname = "runc"\n[[runtimes]]\nname = "crun"\npath = "/usr/bin/crun"\n'
+
+
+def test_tables_added_at_the_end_come_out_without_a_trace():
+    text = '[plugins]\n  [plugins."io.containerd.internal.v1.opt"]\n    path = "/var/lib/containerd/opt"\n'
+    after = edit(text, KEYS)
+    assert after.endswith('sampling_ratio = 0.5\n')
+    assert edit(after, unset=[OTLP, TRACING]) == text

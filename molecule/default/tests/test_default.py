@@ -1,0 +1,141 @@
+"""What the default scenario must show after converge, idempotence and the side effects."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import testinfra
+
+INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
+PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
+LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
+BASES = Path(os.environ.get('KUBETRACE_CACHE') or Path.home() / '.cache' / 'kubetrace') / 'lab'
+DROPIN = '/etc/systemd/system/containerd.service.d/50-kubetrace-tracing.conf'
+TRACING_WORDS = ('io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing', 'endpoint =',
+                 'protocol =', 'insecure =', 'sampling_ratio =', 'service_name =')
+
+
+def node(name):
+    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
+
+
+def side_effect():
+    return json.loads((LAB / 'side-effect.json').read_text())
+
+
+JAEGER_QUERY = '''
+import json, sys, urllib.error, urllib.parse, urllib.request
+query = urllib.parse.urlencode({"query.service_name": sys.argv[1], "query.start_time_min": sys.argv[2],
+                                "query.start_time_max": sys.argv[3], "query.num_traces": "1000"})
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:16686/api/v3/traces?" + query, timeout=10).read().decode())
+except urllib.error.HTTPError as error:
+    print(json.dumps({"status": error.code}))
+'''
+
+
+def spans_by_host(service, since):
+    """{host.name: [span names]} of the spans Jaeger has from ``service`` since ``since``."""
+    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)
+    answer = node('jaeger1').run('python3 -c %s %s %s %s', JAEGER_QUERY, service,
+                                 since.strftime('%Y-%m-%dT%H:%M:%SZ'), until.strftime('%Y-%m-%dT%H:%M:%SZ'))
+    found = {}
+    for resource_spans in json.loads(answer.stdout).get('result', {}).get('resourceSpans', []):
+        attributes = {item['key']: next(iter(item['value'].values()))
+                      for item in resource_spans['resource'].get('attributes', [])}
+        for scope in resource_spans.get('scopeSpans', []):
+            found.setdefault(attributes.get('host.name'), []).extend(span['name'] for span in scope['spans'])
+    return found
+
+
+def test_jaeger_runs_as_its_user_under_a_hardened_unit():
+    jaeger = node('jaeger1')
+    assert jaeger.service('jaeger').is_running and jaeger.service('jaeger').is_enabled
+    shown = dict(line.split('=', 1) for line in jaeger.check_output(
+        'systemctl show jaeger --property=User,NoNewPrivileges,ProtectSystem,ProtectHome,PrivateTmp,'
+        'PrivateDevices,CapabilityBoundingSet,ReadWritePaths,RestrictNamespaces').splitlines())
+    assert shown['User'] == 'jaeger' and shown['NoNewPrivileges'] == 'yes'
+    assert shown['ProtectSystem'] == 'strict' and shown['ProtectHome'] == 'yes'
+    assert shown['PrivateTmp'] == 'yes' and shown['PrivateDevices'] == 'yes'
+    assert shown['CapabilityBoundingSet'] == '' and shown['ReadWritePaths'] == '/var/lib/jaeger'
+    assert jaeger.process.get(comm='jaeger').user == 'jaeger'
+    print(jaeger.run('systemd-analyze security --no-pager jaeger.service').stdout)
+
+
+def test_jaeger_listens_where_it_should():
+    jaeger = node('jaeger1')
+    assert jaeger.socket('tcp://0.0.0.0:4317').is_listening
+    assert jaeger.socket('tcp://0.0.0.0:4318').is_listening
+    assert jaeger.socket('tcp://127.0.0.1:16686').is_listening
+    assert not jaeger.socket('tcp://0.0.0.0:16686').is_listening
+    assert jaeger.socket('tcp://127.0.0.1:13133').is_listening
+
+
+@pytest.mark.parametrize('name', ['node1', 'node2'])
+def test_containerd_work_arrives_in_jaeger_under_its_host(name):
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    target = node(name)
+    target.check_output('crictl --runtime-endpoint unix:///run/containerd/containerd.sock images')
+    target.check_output('ctr version')
+    deadline = time.monotonic() + 60
+    while name not in spans_by_host('containerd', since):
+        assert time.monotonic() < deadline, 'no containerd span from %s in Jaeger within 60 s' % name
+        time.sleep(2)
+    print(name, sorted(set(spans_by_host('containerd', since)[name])))
+
+
+def test_node3_has_no_plugin_and_is_left_as_it_was():
+    node3 = node('node3')
+    original = (BASES / 'base-bookworm' / 'etc' / 'containerd' / 'config.toml').read_bytes()
+    assert node3.file('/etc/containerd/config.toml').content == original
+    assert not node3.file(DROPIN).exists
+    assert node3.service('containerd').is_running
+
+
+def test_config_toml_differs_only_in_the_tracing_keys():
+    original = (BASES / 'base-trixie' / 'etc' / 'containerd' / 'config.toml').read_text().splitlines()
+    node1 = node('node1').file('/etc/containerd/config.toml').content_string.splitlines()
+    operations = difflib.SequenceMatcher(None, original, node1, autojunk=False).get_opcodes()
+    assert {tag for tag, *_ in operations} == {'equal', 'insert'}, 'lines of the original were changed or removed'
+    added = [line for tag, _i1, _i2, j1, j2 in operations if tag == 'insert' for line in node1[j1:j2]]
+    print('\n'.join(added))
+    assert added and all(not line.strip() or any(word in line for word in TRACING_WORDS) for line in added)
+    node2 = node('node2').file('/etc/containerd/config.toml').content_string.splitlines()
+    assert node2 == original, 'containerd 2.x reads only the OTEL variables: config.toml must not change'
+    assert node('node2').file(DROPIN).contains('OTEL_EXPORTER_OTLP_ENDPOINT=http://')
+
+
+def test_a_containerd_that_does_not_come_back_is_rolled_back():
+    said = side_effect()
+    assert 'did not answer within' in said['rollback'] and 'so it was rolled back' in said['rollback']
+    assert 'it answers again' in said['rollback']
+    node2 = node('node2')
+    assert node2.service('containerd').is_running
+    assert node2.check_output('sha256sum /etc/containerd/config.toml %s' % DROPIN) == said['node2_before'].strip()
+    assert 'GOMEMLIMIT' not in node2.file(DROPIN).content_string
+
+
+def test_a_tampered_jaeger_archive_is_refused_and_jaeger_keeps_running():
+    said = side_effect()
+    assert 'did not match' in said['tampered'] or 'checksum' in said['tampered'].lower()
+    jaeger = node('jaeger1')
+    assert not jaeger.file('/opt/jaeger/2.13.1').exists
+    assert '/opt/jaeger/2.13.0/jaeger' in jaeger.check_output('systemctl show jaeger --property=ExecStart')
+    assert jaeger.service('jaeger').is_running
+    assert jaeger.run('python3 -c "import urllib.request as u; u.urlopen(\'http://127.0.0.1:13133/status\')"').rc == 0
+
+
+def test_verify_playbook_prints_the_table_and_passes():
+    run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'verify.yml'),
+                          '-e', 'jaeger_version=2.13.0'], capture_output=True, text=True, check=False, cwd=PROJECT)
+    print(run.stdout[-3000:])
+    assert run.returncode == 0
+    assert 'Spans arrived from containerd' in run.stdout
+    assert 'node1' in run.stdout and 'node2' in run.stdout

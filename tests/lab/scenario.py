@@ -1,0 +1,162 @@
+"""The lab's default scenario: the nodes of the demo and of `molecule test`, and what they need.
+
+    jaeger1  trixie    group jaeger     the backend
+    node1    trixie    group kube_node  Debian's containerd 1.7.24: config.toml keys and OTEL variables
+    node2    trixie    group kube_node  containerd 2.x built from its Go module: OTEL variables only
+    node3    bookworm  group kube_node  Debian's containerd 1.6.20, built without the tracing plugin
+
+up(lab_dir) gets every program (cached), boots the nodes, serves the Jaeger release on the lab's bridge
+in the official release layout (plus a tampered release, for the test that it is refused), and writes
+lab_dir/extra-vars.yml (where the roles find the release) and lab_dir/instance_config.yml (for molecule).
+down(lab_dir) stops it all.
+
+    python3 tests/lab/scenario.py up LAB_DIR
+    python3 tests/lab/scenario.py down LAB_DIR
+
+Runs as root, Python 3.11 standard library only.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import containerd  # noqa: E402  pylint: disable=wrong-import-position
+import jaeger  # noqa: E402  pylint: disable=wrong-import-position
+import lab  # noqa: E402  pylint: disable=wrong-import-position
+
+JAEGER_VERSION = '2.13.0'
+TAMPERED_VERSION = '2.13.1'
+CONTAINERD_SOURCE = 'v2.2.9'
+CRICTL_VERSION = 'v1.37.0'
+RELEASE_PORT = 8081
+
+
+def crictl(version=CRICTL_VERSION):
+    """crictl built from its Go module (to make CRI calls, which are what Debian's containerd traces)."""
+    folder = lab.cache_dir().parent / 'crictl' / version
+    program = folder / 'crictl'
+    if not program.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(['go', 'install', 'sigs.k8s.io/cri-tools/cmd/crictl@' + version], check=True,
+                       env=dict(os.environ, GOBIN=str(folder), CGO_ENABLED='0'))
+    return program
+
+
+def nodes():
+    """The four nodes, with the programs bound into them."""
+    source = containerd.source(CONTAINERD_SOURCE) / 'bin'
+    tool = crictl()
+    node2_binds = [(str(source / name), '/usr/bin/' + name, True)
+                   for name in ('containerd', 'ctr', 'containerd-shim-runc-v2')]
+    with_crictl = [(str(tool), '/usr/local/bin/crictl', True)]
+    return [
+        {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger']},
+        {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl},
+        {'name': 'node2', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl + node2_binds},
+        {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl},
+    ]
+
+
+def release_folder(lab_dir):
+    """lab_dir/releases: v<version>/ with the archive and its checksum file, as the release has them;
+    v<TAMPERED_VERSION>/ with a checksum file that does not match its archive."""
+    archive, sums = (Path(path) for path in jaeger.archive(JAEGER_VERSION))
+    root = Path(lab_dir) / 'releases'
+    good = root / ('v' + JAEGER_VERSION)
+    good.mkdir(parents=True, exist_ok=True)
+    for path in (archive, sums):
+        shutil.copyfile(path, good / path.name)
+    bad = root / ('v' + TAMPERED_VERSION)
+    bad.mkdir(parents=True, exist_ok=True)
+    name = archive.name.replace(JAEGER_VERSION, TAMPERED_VERSION)
+    shutil.copyfile(archive, bad / name)
+    with open(bad / name, 'ab') as stream:
+        stream.write(b'tampered')
+    digest = sums.read_text().split()[0]
+    (bad / ('jaeger-%s.sha256sum.txt' % TAMPERED_VERSION)).write_text('%s *%s\n' % (digest, name))
+    return root
+
+
+def serve(lab_dir, address):
+    """A small HTTP server on the bridge that serves lab_dir/releases; its pid goes to lab_dir/http.pid."""
+    log = open(Path(lab_dir) / 'http.log', 'wb')  # pylint: disable=consider-using-with
+    server = subprocess.Popen([sys.executable, '-m', 'http.server', str(RELEASE_PORT), '--bind', address,
+                               '--directory', str(Path(lab_dir) / 'releases')],
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    (Path(lab_dir) / 'http.pid').write_text(str(server.pid))
+    deadline = time.monotonic() + 10
+    while subprocess.run(['curl', '-fs', '-o', '/dev/null', 'http://%s:%d/' % (address, RELEASE_PORT)],
+                         check=False).returncode != 0:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise lab.LabError('the release server did not start: see %s' % (Path(lab_dir) / 'http.log'))
+        time.sleep(0.2)
+
+
+def up(lab_dir):
+    """Boot the scenario; return the inventory path."""
+    lab_dir = Path(lab_dir).resolve()
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    release_folder(lab_dir)
+    node_list = nodes()
+    for suite in {node['suite'] for node in node_list}:
+        lab.base(suite)
+    prepared = time.monotonic()
+    state = lab.up(str(lab_dir), node_list)
+    bridge = state['bridge']['address'].split('/')[0]
+    serve(lab_dir, bridge)
+    release_base = 'http://%s:%d' % (bridge, RELEASE_PORT)
+    (lab_dir / 'extra-vars.yml').write_text(
+        '# Written by tests/lab/scenario.py: the lab serves the Jaeger release on its bridge.\n'
+        'kubetrace_lab_release_base: "%s"\n'
+        'jaeger_release_url: "{{ kubetrace_lab_release_base }}/v{{ jaeger_version }}"\n'
+        'jaeger_version: "%s"\n'
+        '# Spans leave containerd every half second, so the demo and the tests see them at once.\n'
+        'containerd_tracing_export_delay_ms: 500\n' % (release_base, JAEGER_VERSION))
+    instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
+                 % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
+    (lab_dir / 'instance_config.yml').write_text(''.join(instances))
+    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s' % (prepared - started,
+                                                                          time.monotonic() - prepared),
+          file=sys.stderr)
+    return lab_dir / 'inventory.yml'
+
+
+def down(lab_dir):
+    """Stop the release server and the nodes."""
+    lab_dir = Path(lab_dir).resolve()
+    pid_file = lab_dir / 'http.pid'
+    if pid_file.exists():
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        pid_file.unlink()
+    lab.down(str(lab_dir))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('command', choices=['up', 'down'])
+    parser.add_argument('lab_dir')
+    args = parser.parse_args(argv)
+    try:
+        if args.command == 'up':
+            print(up(args.lab_dir))
+        else:
+            down(args.lab_dir)
+    except lab.LabError as error:
+        print('lab: error: %s' % error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

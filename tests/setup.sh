@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo lab need, on a fresh machine too (idempotent; run as root):
+# Debian packages, a virtualenv with the Python packages, and the real programs, built or fetched once
+# into ${KUBETRACE_CACHE:-~/.cache/kubetrace}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${KUBETRACE_VENV:-.venv}
+python=${PYTHON:-python3}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Debian packages"
+missing=()
+for package in python3 python3-venv util-linux coreutils git curl iproute2 openssh-client debootstrap \
+               systemd-container; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  [ "$(id -u)" = 0 ] || { echo "run as root, or install first: ${missing[*]}" >&2; exit 1; }
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v go >/dev/null || { echo "Go 1.24 or newer is needed to build containerd, Jaeger and crictl" >&2; exit 1; }
+
+step "Python virtualenv in $venv"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$python is older than 3.11" >&2; exit 1; }
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+
+step "Real programs (cached)"
+"$venv/bin/python" tests/lab/containerd.py debian bookworm
+"$venv/bin/python" tests/lab/containerd.py debian trixie
+"$venv/bin/python" tests/lab/containerd.py source "${KUBETRACE_CONTAINERD_VERSION:-v2.2.9}"
+if [ "${KUBETRACE_SKIP_LAB:-}" != 1 ]; then
+  "$venv/bin/python" tests/lab/jaeger.py archive
+  "$venv/bin/python" tests/lab/lab.py base bookworm
+  "$venv/bin/python" tests/lab/lab.py base trixie
+fi
