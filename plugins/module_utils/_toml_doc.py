@@ -76,6 +76,8 @@ def edit(text: str, change) -> str:
         edited = document.as_string()
     except TOMLKitError as exc:
         raise EditError('the edit does not make valid TOML: %s' % exc) from None
-    if STYLE.created and edited.endswith('\n\n') and not text.endswith('\n\n'):
-        edited = edited[:-1]
+    if edited.endswith('\n\n') and not text.endswith('\n\n'):
+        # tomlkit separates tables with a blank line, even after the last one, and keeps the separator
+        # of a table that is taken out: an edit never leaves new blank lines at the end of the file
+        edited = edited.rstrip('\n') + '\n'
     return edited
