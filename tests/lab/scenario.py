@@ -123,9 +123,8 @@ def up(lab_dir):
     instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
                  % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
     (lab_dir / 'instance_config.yml').write_text(''.join(instances))
-    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s' % (prepared - started,
-                                                                          time.monotonic() - prepared),
-          file=sys.stderr)
+    timing = (prepared - started, time.monotonic() - prepared)
+    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s' % timing, file=sys.stderr)
     return lab_dir / 'inventory.yml'
 
 
