@@ -50,6 +50,13 @@ def test_ansible_doc_shows_each_installed_module(installed, module):
     assert 'EXAMPLES' in text and 'RETURN VALUES' in text
 
 
+@pytest.mark.parametrize('role', ['jaeger', 'containerd'])
+def test_ansible_doc_shows_each_role_from_its_argument_spec(installed, role):
+    env = {'ANSIBLE_COLLECTIONS_PATH': str(installed / 'collections'), 'ANSIBLE_CONFIG': str(installed / 'ansible.cfg')}
+    text = command([str(BIN / 'ansible-doc'), '-t', 'role', 'kubetrace.tracing.' + role], cwd=installed, env=env).stdout
+    assert 'ENTRY POINT: *main*' in text and role + '_' in text
+
+
 def test_installed_collection_edits_a_file(installed, node):
     target = installed / 'config.toml'
     target.write_text('version = 2\n')
