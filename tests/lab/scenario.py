@@ -73,6 +73,7 @@ def release_folder(lab_dir):
     good.mkdir(parents=True, exist_ok=True)
     for path in (archive, sums):
         shutil.copyfile(path, good / path.name)
+    (good / (archive.name + '.sha256')).write_text(sums.read_text().split()[0])
     bad = root / ('v' + TAMPERED_VERSION)
     bad.mkdir(parents=True, exist_ok=True)
     name = archive.name.replace(JAEGER_VERSION, TAMPERED_VERSION)

@@ -6,6 +6,7 @@ import datetime
 import difflib
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -139,3 +140,37 @@ def test_verify_playbook_prints_the_table_and_passes():
     assert run.returncode == 0
     assert 'Spans arrived from containerd' in run.stdout
     assert 'node1' in run.stdout and 'node2' in run.stdout
+
+
+def test_a_node_without_the_plugin_fails_when_the_plugin_is_required():
+    said = side_effect()['required']
+    assert 'node3: containerd 1.6.20 was built without its tracing' in said
+    assert 'containerd_tracing_require_plugin to false' in said
+
+
+def test_a_node_that_cannot_reach_the_backend_is_reported_and_left_as_it_is():
+    said = side_effect()['unreachable']
+    assert 'node1: cannot reach' in said and ':9 within 2 s; containerd left as it is' in said
+    assert re.search(r'node1\s+: ok=\d+\s+changed=0\s', said)
+    assert node('node1').file(DROPIN).contains('OTEL_EXPORTER_OTLP_ENDPOINT=http://.*:4318')
+
+
+def test_jaeger_installs_from_an_archive_on_the_controller():
+    said = side_effect()['air_gapped']
+    assert re.search(r'jaeger1\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0\s', said)
+    assert node('jaeger1').service('jaeger').is_running
+
+
+def test_zz_disable_returns_config_toml_to_its_original_bytes():
+    """Runs last: takes every setting out again."""
+    run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
+                         capture_output=True, text=True, check=False, cwd=PROJECT)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    original = (BASES / 'base-trixie' / 'etc' / 'containerd' / 'config.toml').read_bytes()
+    for name in ('node1', 'node2'):
+        assert node(name).file('/etc/containerd/config.toml').content == original
+        assert not node(name).file(DROPIN).exists
+        assert node(name).service('containerd').is_running
+    again = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
+                           capture_output=True, text=True, check=False, cwd=PROJECT)
+    assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}
