@@ -30,9 +30,4 @@ step "Python virtualenv in $venv"
 step "Real programs (cached)"
 "$venv/bin/python" tests/lab/containerd.py debian bookworm
 "$venv/bin/python" tests/lab/containerd.py debian trixie
-"$venv/bin/python" tests/lab/containerd.py source "${KUBETRACE_CONTAINERD_VERSION:-v2.2.9}"
-if [ "${KUBETRACE_SKIP_LAB:-}" != 1 ]; then
-  "$venv/bin/python" tests/lab/jaeger.py archive
-  "$venv/bin/python" tests/lab/lab.py base bookworm
-  "$venv/bin/python" tests/lab/lab.py base trixie
-fi
+"$venv/bin/python" tests/lab/scenario.py programs   # containerd 2.x, Jaeger, crictl, the Debian bases

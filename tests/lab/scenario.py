@@ -10,6 +10,7 @@ in the official release layout (plus a tampered release, for the test that it is
 lab_dir/extra-vars.yml (where the roles find the release) and lab_dir/instance_config.yml (for molecule).
 down(lab_dir) stops it all.
 
+    python3 tests/lab/scenario.py programs        # fetch or build everything, cached
     python3 tests/lab/scenario.py up LAB_DIR
     python3 tests/lab/scenario.py down LAB_DIR
 
@@ -100,6 +101,15 @@ def serve(lab_dir, address):
         time.sleep(0.2)
 
 
+def programs():
+    """Fetch or build everything the scenario runs (cached), so that up() only boots."""
+    jaeger.archive(JAEGER_VERSION)
+    containerd.source(CONTAINERD_SOURCE)
+    crictl()
+    for suite in ('bookworm', 'trixie'):
+        lab.base(suite)
+
+
 def up(lab_dir):
     """Boot the scenario; return the inventory path."""
     lab_dir = Path(lab_dir).resolve()
@@ -144,11 +154,15 @@ def down(lab_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('command', choices=['up', 'down'])
-    parser.add_argument('lab_dir')
+    parser.add_argument('command', choices=['programs', 'up', 'down'])
+    parser.add_argument('lab_dir', nargs='?')
     args = parser.parse_args(argv)
     try:
-        if args.command == 'up':
+        if args.command == 'programs':
+            programs()
+        elif not args.lab_dir:
+            parser.error('%s needs LAB_DIR' % args.command)
+        elif args.command == 'up':
             print(up(args.lab_dir))
         else:
             down(args.lab_dir)
