@@ -146,7 +146,7 @@ def _select(items, segment: Select, where: str, style: Style) -> int:
                     'use [N] instead' % (where, len(matches), segment.field, segment.value))
 
 
-def _child(container, segment, walked, style: Style, create: bool, dry_run: bool):
+def _child(container, segment, walked, style: Style, create: bool):
     """The key or index of ``segment`` in ``container``; None when absent and not created."""
     where = render(walked)
     if isinstance(segment, Key):
@@ -178,11 +178,9 @@ def _walk(doc, segments, style: Style, create: bool, dry_run: bool):
     """The container that holds the last segment; None when a missing parent is not created."""
     container = doc
     for depth, segment in enumerate(segments[:-1]):
-        key = _child(container, segment, segments[:depth], style, create, dry_run)
+        key = _child(container, segment, segments[:depth], style, create)
         if key is None:
-            if not create:
-                return None
-            if dry_run:
+            if not create or dry_run:
                 return None
             if isinstance(segment, Index):
                 container.append(style.new_mapping())
@@ -241,7 +239,7 @@ def set_value(doc, segments, value, style: Style, dry_run: bool = False) -> bool
     if parent is None:
         return True
     last = segments[-1]
-    key = _child(parent, last, segments[:-1], style, create=True, dry_run=dry_run)
+    key = _child(parent, last, segments[:-1], style, create=True)
     if key is None:
         if not dry_run:
             if isinstance(last, Index):
@@ -257,7 +255,7 @@ def unset_value(doc, segments, style: Style, dry_run: bool = False) -> bool:
     parent = _walk(doc, segments, style, create=False, dry_run=dry_run)
     if parent is None:
         return False
-    key = _child(parent, segments[-1], segments[:-1], style, create=False, dry_run=dry_run)
+    key = _child(parent, segments[-1], segments[:-1], style, create=False)
     if key is None:
         return False
     if not dry_run:
@@ -270,7 +268,7 @@ def get_value(doc, segments, style: Style, default=None):
     parent = _walk(doc, segments, style, create=False, dry_run=True)
     if parent is None:
         return default
-    key = _child(parent, segments[-1], segments[:-1], style, create=False, dry_run=True)
+    key = _child(parent, segments[-1], segments[:-1], style, create=False)
     return default if key is None else parent[key]
 
 

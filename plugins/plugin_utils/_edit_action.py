@@ -44,7 +44,6 @@ class FileEditAction(ActionBase):
     """Subclasses name their module and spec and implement ``new_text``."""
 
     TRANSFERS_FILES = False
-    _requires_connection = True
     MODULE = ''
     ARGUMENT_SPEC: dict = {}
     LIBRARY_NAME = ''
