@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from daemons import daemon
+
 MODULE = "github.com/containerd/containerd/v2"
 COMMANDS = ("containerd", "ctr", "containerd-shim-runc-v2")
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -257,23 +259,15 @@ def running(folder, extra_config="", env=None, timeout=30):
         config.write_text(_config(folder, tmp) + extra_config)
         address = f"{tmp}/containerd.sock"
         env = {**os.environ, "PATH": f"{folder / 'bin'}:{os.environ.get('PATH', '')}", **(env or {})}
-        with open(Path(tmp) / "containerd.log", "w") as log:
-            process = subprocess.Popen([str(folder / "bin" / "containerd"), "--config", str(config)],
-                                       stdout=log, stderr=subprocess.STDOUT, env=env)
+
+        def ready():
+            return ctr(folder, address, "version", check=False).returncode == 0
+
         try:
-            deadline = time.monotonic() + timeout
-            while ctr(folder, address, "version", check=False).returncode != 0:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"containerd did not start:\n{(Path(tmp) / 'containerd.log').read_text()}")
-                time.sleep(0.2)
-            yield address
+            with daemon([str(folder / "bin" / "containerd"), "--config", str(config)],
+                        Path(tmp) / "containerd.log", ready, "containerd", timeout, env=env):
+                yield address
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
             if not run_folder_existed:
                 with contextlib.suppress(OSError):
                     Path("/run/containerd").rmdir()

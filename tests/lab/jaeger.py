@@ -37,6 +37,8 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from daemons import daemon
+
 MODULE = "github.com/jaegertracing/jaeger"
 RELEASE_URL = "https://github.com/jaegertracing/jaeger/releases/download/v{version}/{name}"
 PLATFORM = "linux-amd64"
@@ -448,28 +450,17 @@ def running(program, ports=None, timeout=30):
         path = Path(tmp) / "config.yaml"
         path.write_text(config(ports))
         log_path = Path(tmp) / "jaeger.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen([str(program), "--config", str(path)], cwd=tmp,
-                                       stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                with contextlib.suppress(OSError):
-                    if http("GET", f"http://127.0.0.1:{ports['health']}/status", timeout=1)[0] == 200:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"jaeger did not become healthy:\n{log_path.read_text()}")
-                time.sleep(0.2)
+
+        def healthy():
+            with contextlib.suppress(OSError):
+                return http("GET", f"http://127.0.0.1:{ports['health']}/status", timeout=1)[0] == 200
+            return False
+
+        with daemon([str(program), "--config", str(path)], log_path, healthy, "jaeger", timeout,
+                    cwd=tmp) as process:
             yield ports
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.returncode != 0:
-                print(f"jaeger exited with {process.returncode}:\n{log_path.read_text()}", file=sys.stderr)
+        if process.returncode != 0:
+            print(f"jaeger exited with {process.returncode}:\n{log_path.read_text()}", file=sys.stderr)
 
 
 def otlp_trace(service, trace_id, span_id, start_ns, end_ns, name="kubetrace-probe-span"):
