@@ -24,6 +24,7 @@ demo:
 	$(VENV)/bin/ansible-playbook site.yml $(LAB_ARGS)
 	$(VENV)/bin/ansible kube_node $(LAB_ARGS) -m ansible.builtin.command \
 	  -a "crictl --runtime-endpoint unix:///run/containerd/containerd.sock images"
+	@echo "Giving containerd a few seconds to send its batches of spans..." && sleep 5
 	$(VENV)/bin/ansible-playbook playbooks/verify.yml $(LAB_ARGS)
 	@echo
 	@echo "Jaeger runs on jaeger1; its query API and UI listen on the node's loopback. To look at the traces:"
