@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Sets or removes values at key paths in a TOML file, keeping every byte the edit does not touch
     (comments, table order, indentation, quoting).
-  - Key paths are dotted keys; a key with dots or spaces goes in double quotes, as in
+  - Key paths are dotted keys; a key with dots or spaces goes in double quotes (or single quotes, taken
+    literally, as containerd 2.x writes its tables), as in
     C(plugins."io.containerd.tracing.processor.v1.otlp".endpoint); C([N]) indexes an array;
     C([field=value]) picks the one table of an array of tables whose field equals value.
   - Types are kept - a key that holds a float stays a float (C(1) is written C(1.0)), a literal

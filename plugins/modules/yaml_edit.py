@@ -13,8 +13,8 @@ description:
   - Sets or removes values at key paths in a YAML file with one document, keeping every byte the
     edit does not touch (comments, key order, quoting, blank lines, the C(---) marker and the file's
     own indentation, including kubeadm's list items at their parent's indent).
-  - Key paths are dotted keys; a key with dots or spaces goes in double quotes; C([N]) indexes a
-    list; C([field=value]) picks the one list item whose O(set) field equals value.
+  - Key paths are dotted keys; a key with dots or spaces goes in double quotes (or single quotes, taken
+    literally); C([N]) indexes a list; C([field=value]) picks the one list item whose field equals value.
   - A key that holds a scalar keeps its type (an integer stays an integer, a quoted string stays quoted);
     a value that cannot take that type fails the task.
   - The editing happens on the controller with ruamel.yaml; the node needs only Python 3.
