@@ -172,29 +172,26 @@ def test_missing_file_without_create(play, tmp_path):
     assert not path.exists()
 
 
-def test_permission_denied_reading(play, node):
-    folder = node.folder / 'private'
+def root_owned_copy(folder, fixture, mode):
+    """A copy of a kubeadm fixture in a root-owned folder the unprivileged node user can enter."""
     folder.mkdir()
-    path = folder / 'kube-apiserver.yaml'
-    shutil.copy(KUBEADM / 'kube-apiserver.yaml', path)
-    path.chmod(0o600)
+    path = folder / fixture
+    shutil.copy(KUBEADM / fixture, path)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize('module, fixture, mode, args, denied', [
+    ('kubetrace.tracing.static_pod', 'kube-apiserver.yaml', 0o600,
+     {'container': 'kube-apiserver', 'flags': {'v': 2}}, 'reading it'),
+    ('kubetrace.tracing.yaml_edit', 'kubelet-config.yaml', 0o644, {'set': TRACING}, 'writing in it'),
+])
+def test_permission_denied_as_an_unprivileged_user(play, node, module, fixture, mode, args, denied):
+    path = root_owned_copy(node.folder / denied.split()[0], fixture, mode)
     before = snapshot(path)
-    run = play('kubetrace.tracing.static_pod', {'path': str(path), 'container': 'kube-apiserver',
-                                                'flags': {'v': 2}}, as_nobody=True)
+    run = play(module, dict(args, path=str(path)), as_nobody=True)
     assert run.results[0]['status'] == 'failed'
-    assert run.result['msg'].startswith('%s: permission denied reading it' % path)
+    where = path if denied == 'reading it' else path.parent
+    assert run.result['msg'].startswith('%s: permission denied %s' % (where, denied))
     assert 'become: true' in run.result['msg']
-    assert snapshot(path) == before
-
-
-def test_permission_denied_writing(play, node):
-    folder = node.folder / 'readonly'
-    folder.mkdir()
-    path = folder / 'config.yaml'
-    shutil.copy(KUBEADM / 'kubelet-config.yaml', path)
-    path.chmod(0o644)
-    before = snapshot(path)
-    run = play('kubetrace.tracing.yaml_edit', {'path': str(path), 'set': TRACING}, as_nobody=True)
-    assert run.results[0]['status'] == 'failed'
-    assert run.result['msg'].startswith('%s: permission denied writing in it' % folder)
     assert snapshot(path) == before
