@@ -1,8 +1,11 @@
-"""Start a program for a test, wait until it is ready, and always stop it again."""
+"""Start a program for a test, wait until it is ready, always stop it again, and talk to it over HTTP."""
 
 import contextlib
+import json
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 
@@ -29,3 +32,21 @@ def daemon(argv, log_path, ready, what, timeout=30, **popen):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def http(method, url, body=None, headers=None, timeout=5, context=None):
+    """(status, parsed JSON or text) of one request; HTTP errors are returned, not raised."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = dict(headers or {})
+    if data is not None:
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text

@@ -37,7 +37,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from daemons import daemon
+from daemons import daemon, http
 
 MODULE = "github.com/jaegertracing/jaeger"
 RELEASE_URL = "https://github.com/jaegertracing/jaeger/releases/download/v{version}/{name}"
@@ -420,22 +420,6 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 """
-
-
-def http(method, url, body=None, timeout=5):
-    """(status, parsed JSON or text) of one request to a loopback URL; HTTP errors are returned."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, text = response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        status, text = error.code, error.read().decode()
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
 
 
 @contextlib.contextmanager
