@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
+import time
 from pathlib import Path
 
 import ansible_runner
 import pytest
 
 RUNNER = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab' / 'runner'
+PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
 
 
 def job(ident, **options):
@@ -54,3 +58,52 @@ def test_a_rollback_shows_in_the_event_stream(first):
     assert len(failed) == 1 and failed[0]['host'] == 'node2'
     message = failed[0]['res']['msg']
     assert 'so it was rolled back' in message and 'it answers again' in message
+
+
+def on_node(name, *command):
+    """Run a command on a lab node over its ssh config; its stdout."""
+    lab = RUNNER.parent  # ssh hands the words to the node's shell: quote them into one command line
+    result = subprocess.run(['python3', str(PROJECT / 'tests' / 'lab' / 'lab.py'), 'ssh', str(lab), name,
+                             shlex.join(command)],
+                            capture_output=True, text=True, check=True, timeout=120)
+    return result.stdout
+
+
+def test_grpc_to_4317_is_an_option(first):
+    result, _stats = job('grpc', limit='jaeger1,node2', extravars={'containerd_tracing_protocol': 'grpc'})
+    assert result.status == 'successful'
+    dropin = on_node('node2', 'cat', '/etc/systemd/system/containerd.service.d/50-kubetrace-tracing.conf')
+    assert 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc' in dropin and ':4317' in dropin
+    started = time.time()
+    on_node('node2', 'ctr', 'version')
+    deadline = started + 60
+    while True:
+        answer = json.loads(on_node('jaeger1', 'python3', '-c', SERVICES_SINCE, str(int(started - 5))))
+        if 'node2' in answer:
+            break
+        assert time.time() < deadline, 'no span from node2 over gRPC within 60 s'
+        time.sleep(2)
+
+
+def test_badger_storage_keeps_its_files_in_the_data_folder(first):
+    result, _stats = job('badger', limit='jaeger1', extravars={'jaeger_storage': 'badger'})
+    assert result.status == 'successful'
+    assert 'badger:' in on_node('jaeger1', 'cat', '/etc/jaeger/config.yaml')
+    assert on_node('jaeger1', 'ls', '/var/lib/jaeger/keys').strip()
+    assert on_node('jaeger1', 'systemctl', 'is-active', 'jaeger').strip() == 'active'
+
+
+SERVICES_SINCE = """
+import datetime, json, sys, urllib.request
+since = datetime.datetime.fromtimestamp(int(sys.argv[1]), datetime.timezone.utc)
+until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)
+query = "query.service_name=containerd&query.num_traces=100&query.start_time_min=%s&query.start_time_max=%s" % (
+    since.strftime("%Y-%m-%dT%H:%M:%SZ"), until.strftime("%Y-%m-%dT%H:%M:%SZ"))
+try:
+    answer = json.load(urllib.request.urlopen("http://127.0.0.1:16686/api/v3/traces?" + query, timeout=10))
+except Exception:
+    answer = {}
+hosts = sorted({attribute["value"]["stringValue"] for spans in answer.get("result", {}).get("resourceSpans", [])
+                for attribute in spans["resource"].get("attributes", []) if attribute["key"] == "host.name"})
+print(json.dumps(hosts))
+"""
