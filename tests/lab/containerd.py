@@ -26,19 +26,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cache import cache_root
 from daemons import daemon
 
 MODULE = "github.com/containerd/containerd/v2"
 COMMANDS = ("containerd", "ctr", "containerd-shim-runc-v2")
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
-
-
-def cache_root():
-    """The folder this script caches into (created on demand)."""
-    base = os.environ.get("KUBETRACE_CACHE") or Path.home() / ".cache" / "kubetrace"
-    root = Path(base) / "containerd"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def _host_codename():
@@ -93,7 +86,7 @@ def debian_mirror():
 
 def _apt_get(suite, *args, cwd=None):
     """Run apt-get with a configuration of its own, so the host's apt state stays as it is."""
-    work = cache_root() / "apt" / suite
+    work = cache_root("containerd") / "apt" / suite
     for folder in ("lists/partial", "archives/partial", "sources.list.d"):
         (work / folder).mkdir(parents=True, exist_ok=True)
     (work / "status").touch()
@@ -123,10 +116,10 @@ def debian(suite):
 
     Returns the unpacked usr/ folder. The .deb stays beside it, for nodes that install it.
     """
-    target = cache_root() / f"debian-{suite}"
+    target = cache_root("containerd") / f"debian-{suite}"
     if (target / "usr" / "bin" / "containerd").exists():
         return target / "usr"
-    scratch = Path(tempfile.mkdtemp(prefix=f".debian-{suite}-", dir=cache_root()))
+    scratch = Path(tempfile.mkdtemp(prefix=f".debian-{suite}-", dir=cache_root("containerd")))
     try:
         _apt_get(suite, "update")
         _apt_get(suite, "download", "containerd", cwd=scratch)
@@ -174,10 +167,10 @@ def source(version):
     """
     if not version.startswith("v2."):
         raise ValueError(f"{version}: only containerd v2.x.y is built from {MODULE}")
-    target = cache_root() / f"source-{version}"
+    target = cache_root("containerd") / f"source-{version}"
     if (target / "bin" / "containerd").exists():
         return target
-    scratch = Path(tempfile.mkdtemp(prefix=f".source-{version}-", dir=cache_root()))
+    scratch = Path(tempfile.mkdtemp(prefix=f".source-{version}-", dir=cache_root("containerd")))
     try:
         if download_official(version, scratch):
             scratch.chmod(0o755)

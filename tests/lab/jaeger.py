@@ -18,7 +18,6 @@ fetch or build it anew.
 
 import argparse
 import contextlib
-import fcntl
 import gzip
 import hashlib
 import json
@@ -37,6 +36,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from cache import cache_root, locked
 from daemons import daemon, http
 
 MODULE = "github.com/jaegertracing/jaeger"
@@ -75,14 +75,6 @@ DEFAULT_PORTS = {
 # ---------------------------------------------------------------------------------------------
 # Cache and names
 
-def cache_root():
-    """The folder this script caches into (created on demand)."""
-    base = os.environ.get("KUBETRACE_CACHE") or Path.home() / ".cache" / "kubetrace"
-    root = Path(base) / "jaeger"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def package_name(version):
     """The release's top folder and archive stem: 'jaeger-2.13.0-linux-amd64'."""
     return f"jaeger-{version}-{PLATFORM}"
@@ -96,15 +88,6 @@ def archive_name(version):
 def checksums_name(version):
     """The release's checksum file over all its archives: 'jaeger-2.13.0.sha256sum.txt'."""
     return f"jaeger-{version}.sha256sum.txt"
-
-
-@contextlib.contextmanager
-def _locked(folder):
-    """Hold an exclusive lock on folder/.lock: one build or unpack of a version at a time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 def module_tag(version):
@@ -164,9 +147,9 @@ def archive(version=DEFAULT_VERSION):
     A cached pair is used again when the checksum file still matches the archive.
     """
     version = version.lstrip("v")
-    folder = cache_root() / version
+    folder = cache_root("jaeger") / version
     tarball, checksums = folder / archive_name(version), folder / checksums_name(version)
-    with _locked(folder):
+    with locked(folder):
         if tarball.exists() and checksums.exists() and verify(tarball, checksums):
             return tarball, checksums
         if download_official(version, folder):
@@ -249,7 +232,7 @@ def build(version):
     Built without the UI assets: the web UI is a placeholder page, the APIs are real.
     """
     tag = module_tag(version)
-    folder = cache_root() / version
+    folder = cache_root("jaeger") / version
     tools = folder / "build"
     stage = folder / "stage" / package_name(version)
     shutil.rmtree(folder / "stage", ignore_errors=True)
@@ -324,7 +307,7 @@ def binary(version=DEFAULT_VERSION):
     program = folder / package_name(version.lstrip("v")) / "jaeger"
     stamp = folder / ".archive.sha256"  # which archive the unpacked files came from
     digest = parse_checksums(checksums.read_text())[tarball.name]
-    with _locked(tarball.parent):
+    with locked(tarball.parent):
         if not program.exists() or not stamp.exists() or stamp.read_text() != digest:
             shutil.rmtree(folder, ignore_errors=True)
             with tarfile.open(tarball) as tar:

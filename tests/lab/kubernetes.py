@@ -25,7 +25,6 @@ smoke binds 127.0.0.1 ports only and writes only into its work folder (and the c
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jaeger
+from cache import cache_root, locked
 from daemons import daemon, http
 
 K8S_MODULE = "k8s.io/kubernetes"
@@ -66,23 +66,6 @@ DOWNLOAD_TIMEOUT = 5  # seconds: one short attempt at each official download
 
 # ---------------------------------------------------------------------------------------------
 # Cache
-
-def cache_root(kind):
-    """The folder programs of one kind ("kubernetes", "etcd") are cached in (created on demand)."""
-    base = os.environ.get("KUBETRACE_CACHE") or Path.home() / ".cache" / "kubetrace"
-    root = Path(base) / kind
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-@contextlib.contextmanager
-def _locked(folder):
-    """Hold an exclusive lock on folder/.lock: one fetch or build of a version at a time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
 
 def _record(folder, entries):
     """Merge {program: where it came from} into folder/provenance.json."""
@@ -289,7 +272,7 @@ def kubernetes(version, programs=K8S_PROGRAMS):
         raise ValueError(f"unknown programs {sorted(unknown)}: known are {', '.join(K8S_PROGRAMS)}")
     folder = cache_root("kubernetes") / version
     bin_folder = folder / "bin"
-    with _locked(folder):
+    with locked(folder):
         missing = [program for program in programs if not (bin_folder / program).exists()]
         if not missing:
             return bin_folder
@@ -389,7 +372,7 @@ def etcd(version=ETCD_VERSION):
         raise ValueError(f"etcd version must look like v3.6.16, got {version!r}")
     folder = cache_root("etcd") / version
     bin_folder = folder / "bin"
-    with _locked(folder):
+    with locked(folder):
         if all((bin_folder / program).exists() for program in ETCD_PROGRAMS):
             return bin_folder
         shutil.rmtree(bin_folder, ignore_errors=True)

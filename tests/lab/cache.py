@@ -1,0 +1,23 @@
+"""Where the lab keeps what it fetches and builds: ${KUBETRACE_CACHE:-~/.cache/kubetrace}/<kind>."""
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+
+def cache_root(kind):
+    """The folder programs of one kind ("containerd", "jaeger", "kubernetes", ...) are cached in."""
+    base = os.environ.get("KUBETRACE_CACHE") or Path.home() / ".cache" / "kubetrace"
+    root = Path(base) / kind
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def locked(folder):
+    """Hold an exclusive lock on folder/.lock: one fetch or build of a version at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
