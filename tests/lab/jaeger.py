@@ -19,7 +19,6 @@ fetch or build it anew.
 import argparse
 import contextlib
 import gzip
-import hashlib
 import json
 import os
 import random
@@ -36,7 +35,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cache import cache_root, locked
+from cache import cache_root, locked, sha256
 from daemons import daemon, http
 
 MODULE = "github.com/jaegertracing/jaeger"
@@ -100,15 +99,6 @@ def module_tag(version):
 
 # ---------------------------------------------------------------------------------------------
 # Checksum files: `shasum -b -a 256` lines, "<64 hex digits> *<file name>", sorted by file name.
-
-def sha256(path):
-    """The hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def checksum_line(digest, name):
     """One line in the release's checksum format (binary-mode marker '*' before the name)."""

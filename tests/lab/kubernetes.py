@@ -25,7 +25,6 @@ smoke binds 127.0.0.1 ports only and writes only into its work folder (and the c
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -43,7 +42,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jaeger
-from cache import cache_root, locked
+from cache import cache_root, locked, sha256
 from daemons import daemon, http
 
 K8S_MODULE = "k8s.io/kubernetes"
@@ -86,15 +85,6 @@ def _install(scratch_bin, bin_folder):
         return
     for program in scratch_bin.iterdir():
         program.rename(bin_folder / program.name)
-
-
-def _sha256(path):
-    """The hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fetch(url, path, timeout=DOWNLOAD_TIMEOUT):
@@ -157,7 +147,7 @@ def download_kubernetes(version, programs, out, timeout=DOWNLOAD_TIMEOUT):
             _fetch(K8S_RELEASE_URL.format(version=version, name=program), out / program, timeout)
             expected = sums.read_text().split()[0].lower()
             sums.unlink()
-            if _sha256(out / program) != expected:
+            if sha256(out / program) != expected:
                 raise RuntimeError(f"{program} {version} from dl.k8s.io does not match its published sha256")
     except OSError as error:  # URLError, timeouts and HTTP errors are all OSErrors
         print(f"official Kubernetes release not reachable ({error}); building from {K8S_MODULE}",
@@ -314,7 +304,7 @@ def download_etcd(version, out, timeout=DOWNLOAD_TIMEOUT):
         if len(line.split()) == 2:
             digest, file_name = line.split()
             expected[file_name.lstrip("*")] = digest.lower()
-    if expected.get(tarball.name) != _sha256(tarball):
+    if expected.get(tarball.name) != sha256(tarball):
         raise RuntimeError(f"{tarball.name} does not match the release's SHA256SUMS")
     with tarfile.open(tarball) as archive:
         for program in ETCD_PROGRAMS:
