@@ -92,6 +92,20 @@ def test_containerd_work_arrives_in_jaeger_under_its_host(name):
     print(name, sorted(set(spans_by_host('containerd', since)[name])))
 
 
+def test_component_facts_sees_containerd_as_a_systemd_unit():
+    run = subprocess.run(['ansible', 'node1', '-i', INVENTORY, '-m', 'kubetrace.tracing.component_facts'],
+                         capture_output=True, text=True, check=False, cwd=PROJECT,
+                         env=dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT='json', ANSIBLE_NOCOLOR='1',
+                                  ANSIBLE_FORCE_COLOR='0'))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    found = json.loads(run.stdout.split('=>', 1)[1])['ansible_facts']['kubetrace_components']
+    assert found['containerd']['runs_as'] == 'systemd' and found['containerd']['version'] == '1.7.24'
+    assert found['containerd']['unit']['active'] == 'active'
+    assert found['containerd']['unit']['drop_in_paths'] == [DROPIN]
+    assert found['containerd']['tracing_plugin_status'] == {'otlp': 'ok', 'tracing': 'ok'}
+    assert found['kubelet']['runs_as'] == 'absent'
+
+
 def test_node3_has_no_plugin_and_is_left_as_it_was():
     node3 = node('node3')
     original = (BASES / 'base-bookworm' / 'etc' / 'containerd' / 'config.toml').read_bytes()
