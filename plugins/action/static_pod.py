@@ -31,4 +31,4 @@ class ActionModule(FileEditAction):
         mounts = [_static_pod.HostPathMount(**mount) for mount in params['host_path_mounts']]
         return _yaml_doc.edit(text, lambda doc, dry_run: _static_pod.change_pod(
             doc, params['container'], params['flags'], params['feature_gates'], mounts,
-            _yaml_doc.STYLE, dry_run))
+            _yaml_doc.STYLE, dry_run, params['annotations']))

@@ -31,6 +31,7 @@ STATIC_POD = dict(
     container=dict(type='str', required=True),
     flags=dict(type='dict', default={}),
     feature_gates=dict(type='dict', default={}),
+    annotations=dict(type='dict', default={}),
     host_path_mounts=dict(type='list', elements='dict', default=[], options=dict(
         name=dict(type='str', required=True),
         host_path=dict(type='path'),

@@ -18,9 +18,12 @@ from typing import Optional
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import (
     Style,
+    Key,
     assign,
     is_list,
     is_mapping,
+    set_value,
+    unset_value,
 )
 
 HOST_PATH_TYPES = ('', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket',
@@ -282,11 +285,27 @@ def _set_mounts(doc, spec, container: str, mounts, style: Style, dry_run: bool) 
     return changed
 
 
-def change_pod(doc, container: str, flags=None, feature_gates=None, mounts=(),
-               style: Style = Style(), dry_run: bool = False) -> bool:
-    """Apply flags, feature gates and hostPath mounts to ``container``; True when it changed."""
-    spec = find_container(doc, container)
+def _set_annotations(doc, annotations: dict, style: Style, dry_run: bool) -> bool:
+    """Pod annotations: a string sets one, None removes it."""
     changed = False
+    for name, value in (annotations or {}).items():
+        if not isinstance(name, str) or not name:
+            raise EditError('annotations: %r is not an annotation name' % (name,))
+        segments = (Key('metadata'), Key('annotations'), Key(name))
+        if value is None:
+            changed |= unset_value(doc, segments, style, dry_run)
+        elif not isinstance(value, str):
+            raise EditError('annotations.%s: an annotation value is a string, not %r; quote it' % (name, value))
+        else:
+            changed |= set_value(doc, segments, value, style, dry_run)
+    return changed
+
+
+def change_pod(doc, container: str, flags=None, feature_gates=None, mounts=(),
+               style: Style = Style(), dry_run: bool = False, annotations=None) -> bool:
+    """Apply flags, feature gates, hostPath mounts to ``container`` and pod annotations; True when it changed."""
+    spec = find_container(doc, container)
+    changed = _set_annotations(doc, annotations, style, dry_run)
     wanted = _flag_values(flags, feature_gates)
     if wanted:
         field, items = _argument_list(spec, container)

@@ -37,6 +37,13 @@ options:
       - Gate names and C(true) or C(false); C(null) removes the gate from C(--feature-gates).
     type: dict
     default: {}
+  annotations:
+    description:
+      - Pod annotations (C(metadata.annotations)): name and string value; C(null) removes one.
+      - The kubelet starts the pod anew whenever its manifest changes, so an annotation that carries a
+        checksum of a mounted file makes a change of that file restart the pod.
+    type: dict
+    default: {}
   host_path_mounts:
     description:
       - hostPath volumes to mount into the container, or with O(host_path_mounts[].state=absent) to take out.
@@ -115,6 +122,8 @@ EXAMPLES = r'''
         host_path: /etc/kubernetes/tracing
         mount_path: /etc/kubernetes/tracing
         type: DirectoryOrCreate
+    annotations:
+      kubetrace.tracing/tracing-config-sha256: "{{ tracing_config.checksum }}"
     backup: true
 
 - name: Undo it, leaving other gates alone

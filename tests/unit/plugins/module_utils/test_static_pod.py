@@ -129,3 +129,20 @@ def test_a_flag_given_twice_is_refused():
 def test_not_a_pod():
     with pytest.raises(EditError, match=re.escape('is not a Pod manifest (kind: KubeletConfiguration)')):
         change((FIXTURES / 'kubeadm' / 'v1.37.2' / 'kubelet-config.yaml').read_text(), flags={'a': 1})
+
+
+def test_annotation_is_added_beside_kubeadms_and_removed_again():
+    key = 'kubetrace.tracing/tracing-config-sha256'
+    after = change(APISERVER, annotations={key: 'abc123'})
+    assert diff(APISERVER, after) == ['+    kubetrace.tracing/tracing-config-sha256: abc123']
+    assert 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint' in after
+    assert change(after, annotations={key: 'abc123'}) is after
+    changed = change(after, annotations={key: 'def456'})
+    assert diff(after, changed) == ['-    kubetrace.tracing/tracing-config-sha256: abc123',
+                                    '+    kubetrace.tracing/tracing-config-sha256: def456']
+    assert change(changed, annotations={key: None}) == APISERVER
+
+
+def test_annotation_value_must_be_a_string():
+    with pytest.raises(EditError, match='annotations.a: an annotation value is a string'):
+        change(APISERVER, annotations={'a': 5})
