@@ -60,8 +60,26 @@ def span_table(summary: list) -> list:
     return ['  '.join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [header] + lines]
 
 
+def linked_spans(responses, parent_service: str, child_service: str) -> list:
+    """Spans of ``child_service`` whose parent span, in the same trace, is a span of ``parent_service``:
+    one row per link (trace id, parent span name, child span name), from api_v3 GetTraces answers."""
+    spans = {}
+    for response in responses:
+        for resource_spans in _chunks(response):
+            service = _attributes(resource_spans.get('resource')).get('service.name') or 'unknown'
+            for scope in resource_spans.get('scopeSpans', []):
+                for span in scope.get('spans', []):
+                    spans[(span.get('traceId'), span.get('spanId'))] = (service, span)
+    links = []
+    for (trace_id, _span_id), (service, span) in sorted(spans.items(), key=lambda item: str(item[0])):
+        parent = spans.get((trace_id, span.get('parentSpanId')))
+        if service == child_service and parent and parent[0] == parent_service:
+            links.append({'trace_id': trace_id, 'parent': parent[1].get('name'), 'child': span.get('name')})
+    return links
+
+
 class FilterModule:
-    """kubetrace.tracing.span_summary and span_table."""
+    """kubetrace.tracing.span_summary, span_table and linked_spans."""
 
     def filters(self):
-        return {'span_summary': span_summary, 'span_table': span_table}
+        return {'span_summary': span_summary, 'span_table': span_table, 'linked_spans': linked_spans}

@@ -35,6 +35,7 @@ class FilterModule:
             'containerd_tracing_mechanisms',
             'etcd_tracing_flags',
             'etcd_obsolete_tracing_flags',
+            'etcd_tracing_flag_values',
             'crio_tracing_supported',
             'jaeger_query_apis',
         )}

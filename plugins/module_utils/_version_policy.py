@@ -162,6 +162,21 @@ def etcd_obsolete_tracing_flags(version) -> list:
     return [_ETCD_EXPERIMENTAL[field] for field in _ETCD_FIELDS]
 
 
+def etcd_tracing_flag_values(version, settings=None) -> dict:
+    """Flag name -> value for this etcd: each of ``settings`` (enable, address, service_name, instance_id,
+    sampling_rate) under the name this version takes, and None (remove) for the names it must not have.
+    With no settings every tracing flag name is None: that undoes them."""
+    settings = settings or {}
+    unknown = sorted(set(settings) - set(_ETCD_FIELDS))
+    if unknown:
+        raise PolicyError('etcd tracing settings %s are not known; use %s' % (', '.join(unknown), ', '.join(_ETCD_FIELDS)))
+    values = {name: None for name in etcd_obsolete_tracing_flags(version)}
+    for field, name in etcd_tracing_flags(version).items():
+        if name:
+            values[name] = settings.get(field)
+    return values
+
+
 def crio_tracing_supported(version) -> bool:
     return parse_version(version)[:2] >= (1, 23)
 

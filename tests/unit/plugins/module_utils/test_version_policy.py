@@ -152,3 +152,24 @@ def test_jaeger_v1_is_refused():
 def test_not_a_version(text):
     with pytest.raises(policy.PolicyError, match='is not a version'):
         policy.parse_version(text)
+
+
+def test_etcd_flag_values_on_36_set_new_names_and_remove_experimental_ones():
+    values = policy.etcd_tracing_flag_values('3.6.16', {'enable': True, 'address': 'j:4317', 'sampling_rate': 0})
+    assert values['enable-distributed-tracing'] is True
+    assert values['distributed-tracing-address'] == 'j:4317'
+    assert values['distributed-tracing-sampling-rate'] == 0
+    assert values['distributed-tracing-service-name'] is None
+    assert values['experimental-enable-distributed-tracing'] is None
+    assert len(values) == 10
+
+
+def test_etcd_flag_values_on_early_35_have_no_sampling_rate_and_undo_is_all_none():
+    values = policy.etcd_tracing_flag_values('3.5.9', {'enable': True, 'sampling_rate': 5})
+    assert values == {'experimental-enable-distributed-tracing': True,
+                      'experimental-distributed-tracing-address': None,
+                      'experimental-distributed-tracing-service-name': None,
+                      'experimental-distributed-tracing-instance-id': None}
+    assert set(policy.etcd_tracing_flag_values('3.7.3').values()) == {None}
+    with pytest.raises(policy.PolicyError, match='rate are not known'):
+        policy.etcd_tracing_flag_values('3.6.0', {'rate': 1})

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A systemd unit's command line, for roles that give a unit its flags through a drop-in."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _unit_file
+from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
+
+
+def _filter(function):
+    def wrapped(*args):
+        try:
+            return function(*args)
+        except EditError as exc:
+            raise AnsibleFilterError(str(exc)) from None
+    wrapped.__name__ = function.__name__
+    wrapped.__doc__ = function.__doc__
+    return wrapped
+
+
+class FilterModule:
+    """kubetrace.tracing.unit_exec_start, argv_with_flags, systemd_command_line."""
+
+    def filters(self):
+        return {
+            'unit_exec_start': _filter(_unit_file.exec_start),
+            'argv_with_flags': _filter(_unit_file.with_flags),
+            'systemd_command_line': _filter(_unit_file.command_line),
+        }
