@@ -9,7 +9,8 @@ status(lab_dir)        what is running and what is left over.
 
 A node is a dict: {"name": "node1", "suite": "trixie", "groups": ["kube_node"],
 "address": "10.213.7.5" (optional), "binds": [(host_path, node_path, read_only)] (optional),
-"tmpfs": [node paths] (optional; default DEFAULT_TMPFS)}.
+"tmpfs": [node paths] (optional; default DEFAULT_TMPFS), "nspawn_args": [extra systemd-nspawn options]
+(optional), "nspawn_env": {variable: value} for systemd-nspawn itself (optional)}.
 
 up() writes into lab_dir: state.json, ssh_key(.pub), ssh_config, inventory.yml (Ansible YAML) and
 one NAME.console.log per node. The cache is ${KUBETRACE_CACHE:-~/.cache/kubetrace}/lab.
@@ -570,6 +571,8 @@ def normalize_node(node):
         binds.append([str(Path(host_path).resolve()), str(node_path), bool(rest and rest[0])])
     node["binds"] = binds
     node["tmpfs"] = list(node.get("tmpfs", DEFAULT_TMPFS))
+    node["nspawn_args"] = [str(arg) for arg in node.get("nspawn_args") or []]
+    node["nspawn_env"] = {str(key): str(value) for key, value in (node.get("nspawn_env") or {}).items()}
     return node
 
 
@@ -679,6 +682,7 @@ def up(lab_dir, nodes, timeout=READY_TIMEOUT):
                 "suite": node["suite"], "base": bases[node["suite"]], "groups": node["groups"],
                 "address": node["address"], "netns": lab["netns_prefix"] + node["name"],
                 "veth": f"{lab['veth_prefix']}{index}", "binds": node["binds"], "tmpfs": node["tmpfs"],
+                "nspawn_args": node["nspawn_args"], "nspawn_env": node["nspawn_env"],
                 "uuid": str(uuid.uuid4()), "cgroup": f"{lab['cgroup']}/{node['name']}",
                 "console_log": str(lab_dir / f"{node['name']}.console.log"), "pid": None}
         write_ssh_config(lab_dir, state)
@@ -733,7 +737,7 @@ def nspawn_command(name, node, key):
     command += [f"--tmpfs={path}" for path in node["tmpfs"]]
     for host_path, node_path, read_only in node["binds"]:
         command.append(f"--bind{'-ro' if read_only else ''}={host_path}:{node_path}")
-    return command
+    return command + node.get("nspawn_args", [])
 
 
 def boot(name, node, key):
@@ -743,6 +747,7 @@ def boot(name, node, key):
         folder.mkdir(parents=True, exist_ok=True)
     with open(node["console_log"], "wb") as console:
         child = subprocess.Popen(nspawn_command(name, node, key), stdin=subprocess.DEVNULL,
+                                 env=dict(os.environ, **node.get("nspawn_env", {})),
                                  stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
                                  preexec_fn=lambda: enter_cgroups(dirs))
     _CHILDREN[child.pid] = child

@@ -4,14 +4,17 @@
     node1    trixie    group kube_node  Debian's containerd 1.7.24: config.toml keys and OTEL variables
     node2    trixie    group kube_node  containerd 2.x built from its Go module: OTEL variables only
     node3    bookworm  group kube_node  Debian's containerd 1.6.20, built without the tracing plugin
+    cp1      trixie    group kube_control_plane
+                                        a kubeadm control plane (tests/lab/controlplane.py): the kubelet
+                                        runs etcd and kube-apiserver as static pods on Debian's containerd
 
 up(lab_dir) gets every program (cached), boots the nodes, serves the Jaeger release on the lab's bridge
 in the official release layout (plus a tampered release, for the test that it is refused), and writes
 lab_dir/extra-vars.yml (where the roles find the release) and lab_dir/instance_config.yml (for molecule).
 down(lab_dir) stops it all.
 
-    python3 tests/lab/scenario.py programs        # fetch or build everything, cached
-    python3 tests/lab/scenario.py up LAB_DIR
+    python3 tests/lab/scenario.py programs [--kubernetes VERSION]   # fetch or build everything, cached
+    python3 tests/lab/scenario.py up LAB_DIR [--kubernetes v1.33.13] [--nodes jaeger1,cp1]
     python3 tests/lab/scenario.py down LAB_DIR
 
 Runs as root, Python 3.11 standard library only.
@@ -29,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import containerd  # noqa: E402  pylint: disable=wrong-import-position
+import controlplane  # noqa: E402  pylint: disable=wrong-import-position
 import jaeger  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -50,19 +54,26 @@ def crictl(version=CRICTL_VERSION):
     return program
 
 
-def nodes():
-    """The four nodes, with the programs bound into them."""
+def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
+    """The nodes (all, or those named), with the programs bound into them."""
     source = containerd.source(CONTAINERD_SOURCE) / 'bin'
     tool = crictl()
     node2_binds = [(str(source / name), '/usr/bin/' + name, True)
                    for name in ('containerd', 'ctr', 'containerd-shim-runc-v2')]
     with_crictl = [(str(tool), '/usr/local/bin/crictl', True)]
-    return [
+    cp1 = controlplane.node('cp1', kubernetes_version)
+    cp1['binds'] += with_crictl
+    every = [
         {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger']},
         {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl},
         {'name': 'node2', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl + node2_binds},
         {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl},
+        cp1,
     ]
+    unknown = set(names or []) - {node['name'] for node in every}
+    if unknown:
+        raise lab.LabError('no node named %s in the scenario' % ', '.join(sorted(unknown)))
+    return [node for node in every if not names or node['name'] in names]
 
 
 def release_folder(lab_dir):
@@ -101,8 +112,9 @@ def serve(lab_dir, address):
         time.sleep(0.2)
 
 
-def programs():
+def programs(kubernetes_version=controlplane.K8S_VERSION):
     """Fetch or build everything the scenario runs (cached), so that up() only boots."""
+    controlplane.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
     containerd.source(CONTAINERD_SOURCE)
     crictl()
@@ -110,17 +122,25 @@ def programs():
         lab.base(suite)
 
 
-def up(lab_dir):
-    """Boot the scenario; return the inventory path."""
+def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
+    """Boot the scenario (all nodes, or those named); return the inventory path."""
     lab_dir = Path(lab_dir).resolve()
     lab_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     release_folder(lab_dir)
-    node_list = nodes()
+    node_list = nodes(kubernetes_version, names)
     for suite in {node['suite'] for node in node_list}:
         lab.base(suite)
     prepared = time.monotonic()
     state = lab.up(str(lab_dir), node_list)
+    booted = time.monotonic()
+    try:
+        for node in node_list:
+            if 'kube_control_plane' in node['groups']:
+                controlplane.provision(lab_dir, node['name'], kubernetes_version)
+    except BaseException:
+        down(lab_dir)
+        raise
     bridge = state['bridge']['address'].split('/')[0]
     serve(lab_dir, bridge)
     release_base = 'http://%s:%d' % (bridge, RELEASE_PORT)
@@ -130,12 +150,17 @@ def up(lab_dir):
         'jaeger_release_url: "{{ kubetrace_lab_release_base }}/v{{ jaeger_version }}"\n'
         'jaeger_version: "%s"\n'
         '# Spans leave containerd every half second, so the demo and the tests see them at once.\n'
-        'containerd_tracing_export_delay_ms: 500\n' % (release_base, JAEGER_VERSION))
+        'containerd_tracing_export_delay_ms: 500\n'
+        '# Every request traced in the lab, so that one run shows the whole path of a request.\n'
+        'apiserver_tracing_sampling_rate_per_million: 1000000\n'
+        'kubelet_tracing_sampling_rate_per_million: 1000000\n'
+        'kubernetes_version: "%s"\n' % (release_base, JAEGER_VERSION, kubernetes_version))
     instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
                  % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
     (lab_dir / 'instance_config.yml').write_text(''.join(instances))
-    timing = (prepared - started, time.monotonic() - prepared)
-    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s' % timing, file=sys.stderr)
+    timing = (prepared - started, booted - prepared, time.monotonic() - booted)
+    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s, control plane in %.0f s' % timing,
+          file=sys.stderr)
     return lab_dir / 'inventory.yml'
 
 
@@ -149,21 +174,24 @@ def down(lab_dir):
         except ProcessLookupError:
             pass
         pid_file.unlink()
-    lab.down(str(lab_dir))
+    controlplane.down(lab_dir)      # lab.down, and the cgroup folders the kubelets made on the host
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('command', choices=['programs', 'up', 'down'])
     parser.add_argument('lab_dir', nargs='?')
+    parser.add_argument('--kubernetes', default=controlplane.K8S_VERSION,
+                        help='release of the control-plane node (default %(default)s)')
+    parser.add_argument('--nodes', help='comma-separated names of the nodes to boot (default: all)')
     args = parser.parse_args(argv)
     try:
         if args.command == 'programs':
-            programs()
+            programs(args.kubernetes)
         elif not args.lab_dir:
             parser.error('%s needs LAB_DIR' % args.command)
         elif args.command == 'up':
-            print(up(args.lab_dir))
+            print(up(args.lab_dir, args.kubernetes, args.nodes.split(',') if args.nodes else None))
         else:
             down(args.lab_dir)
     except lab.LabError as error:
