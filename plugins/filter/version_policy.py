@@ -28,6 +28,7 @@ class FilterModule:
         return {name: _filter(getattr(policy, name)) for name in (
             'tracing_config_api_version',
             'tracing_feature_gates',
+            'tracing_feature_gate_changes',
             'gate_stage',
             'kubelet_tracing_supported',
             'kubelet_config_dir_support',

@@ -80,6 +80,25 @@ def tracing_feature_gates(component: str, version) -> dict:
     return {gate: True} if stage == 'off_by_default' else {}
 
 
+def tracing_feature_gate_changes(component: str, version, state: str = 'present') -> dict:
+    """Gate -> True (write it) or None (take it out) for a role in ``state``.
+
+    present: the gate is written where the feature is off by default, and taken out everywhere else:
+    there it is redundant while the gate is on by default or locked, and it stops the component once
+    the gate is removed from the code, so a cluster upgraded past that point must not carry it.
+    absent: undoing takes out what present wrote (only where the feature is off by default).
+    """
+    if state not in ('present', 'absent'):
+        raise PolicyError('state must be present or absent, not %r' % (state,))
+    gate = _gate_row(component)[0]
+    stage = gate_stage(component, version)
+    if stage == 'unsupported':
+        tracing_feature_gates(component, version)          # raises with the version it needs
+    if state == 'absent':
+        return {gate: None} if stage == 'off_by_default' else {}
+    return {gate: True} if stage == 'off_by_default' else {gate: None}
+
+
 def tracing_config_api_version(version) -> str:
     """apiVersion of kube-apiserver's TracingConfiguration file."""
     minor = parse_version(version)[:2]

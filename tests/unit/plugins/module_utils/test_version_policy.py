@@ -173,3 +173,25 @@ def test_etcd_flag_values_on_early_35_have_no_sampling_rate_and_undo_is_all_none
     assert set(policy.etcd_tracing_flag_values('3.7.3').values()) == {None}
     with pytest.raises(policy.PolicyError, match='rate are not known'):
         policy.etcd_tracing_flag_values('3.6.0', {'rate': 1})
+
+
+@pytest.mark.parametrize('component, version, present, absent', [
+    ('kube-apiserver', '1.26.15', {'APIServerTracing': True}, {'APIServerTracing': None}),
+    ('kube-apiserver', '1.27.0', {'APIServerTracing': None}, {}),
+    ('kube-apiserver', '1.33.13', {'APIServerTracing': None}, {}),
+    ('kube-apiserver', '1.36.3', {'APIServerTracing': None}, {}),
+    ('kube-apiserver', '1.37.2', {'APIServerTracing': None}, {}),
+    ('kubelet', '1.25.0', {'KubeletTracing': True}, {'KubeletTracing': None}),
+    ('kubelet', '1.33.13', {'KubeletTracing': None}, {}),
+    ('kubelet', '1.38.0', {'KubeletTracing': None}, {}),
+])
+def test_gate_changes_write_the_gate_only_where_needed_and_take_it_out_elsewhere(component, version, present, absent):
+    assert policy.tracing_feature_gate_changes(component, version) == present
+    assert policy.tracing_feature_gate_changes(component, version, 'absent') == absent
+
+
+def test_gate_changes_refuse_versions_without_tracing_and_unknown_states():
+    with pytest.raises(policy.PolicyError, match='came in 1.22'):
+        policy.tracing_feature_gate_changes('kube-apiserver', '1.21.0')
+    with pytest.raises(policy.PolicyError, match='present or absent'):
+        policy.tracing_feature_gate_changes('kubelet', '1.30.0', 'off')
