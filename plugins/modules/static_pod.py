@@ -39,7 +39,7 @@ options:
     default: {}
   annotations:
     description:
-      - Pod annotations (C(metadata.annotations)): name and string value; C(null) removes one.
+      - Pod annotations (C(metadata.annotations)), each a name and a string value; C(null) removes one.
       - The kubelet starts the pod anew whenever its manifest changes, so an annotation that carries a
         checksum of a mounted file makes a change of that file restart the pod.
     type: dict

@@ -53,13 +53,19 @@ SURVEY = json.loads((REPO / 'awx' / 'survey.json').read_text())
 def test_survey_questions_agree_with_the_roles(question):
     variable = question['variable']
     if variable == 'kubetrace_state':
-        for role, option in (('jaeger', 'jaeger_state'), ('containerd', 'containerd_tracing_state')):
+        for role, option in (('jaeger', 'jaeger_state'), ('containerd', 'containerd_tracing_state'),
+                             ('etcd', 'etcd_tracing_state'), ('apiserver', 'apiserver_tracing_state'),
+                             ('kubelet', 'kubelet_tracing_state')):
             assert question['choices'] == role_option(role, option)['choices']
             assert question['default'] == role_option(role, option)['default']
     elif variable == 'containerd_tracing_sampling_ratio':
         option = role_option('containerd', variable)
         assert question['type'] == option['type'] == 'float'
         assert (question['min'], question['max'], question['default']) == (0, 1, option['default'])
+    elif variable.endswith('_tracing_sampling_rate_per_million'):
+        option = role_option(variable.split('_')[0], variable)
+        assert question['type'] == 'integer' and option['type'] == 'int'
+        assert (question['min'], question['max'], question['default']) == (0, 1000000, option['default'])
     else:
         assert variable.startswith('kubetrace_')
         mentioned = list((REPO / 'playbooks').iterdir()) + list((REPO / 'roles').rglob('*.yml'))

@@ -50,7 +50,7 @@ def test_ansible_doc_shows_each_installed_module(installed, module):
     assert 'EXAMPLES' in text and 'RETURN VALUES' in text
 
 
-@pytest.mark.parametrize('role', ['jaeger', 'containerd'])
+@pytest.mark.parametrize('role', ['jaeger', 'etcd', 'apiserver', 'containerd', 'kubelet'])
 def test_ansible_doc_shows_each_role_from_its_argument_spec(installed, role):
     env = {'ANSIBLE_COLLECTIONS_PATH': str(installed / 'collections'), 'ANSIBLE_CONFIG': str(installed / 'ansible.cfg')}
     text = command([str(BIN / 'ansible-doc'), '-t', 'role', 'kubetrace.tracing.' + role], cwd=installed, env=env).stdout
