@@ -21,6 +21,7 @@ Runs as root, Python 3.11 standard library only.
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -112,6 +113,18 @@ def serve(lab_dir, address):
         time.sleep(0.2)
 
 
+ORIGINALS = ('/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/manifests/kube-apiserver.yaml',
+             '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml')
+
+
+def record_originals(lab_dir, name):
+    """lab_dir/<name>-originals.json: sha256 of the files the roles edit, as kubeadm and the lab left them,
+    so a test can tell that disable.yml put every byte back."""
+    lines = lab.ssh(str(lab_dir), name, 'sha256sum', *ORIGINALS).stdout.splitlines()
+    sums = {path: digest for digest, path in (line.split() for line in lines)}
+    (Path(lab_dir) / ('%s-originals.json' % name)).write_text(json.dumps(sums, indent=2) + '\n')
+
+
 def programs(kubernetes_version=controlplane.K8S_VERSION):
     """Fetch or build everything the scenario runs (cached), so that up() only boots."""
     controlplane.images(kubernetes_version)
@@ -138,6 +151,7 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
         for node in node_list:
             if 'kube_control_plane' in node['groups']:
                 controlplane.provision(lab_dir, node['name'], kubernetes_version)
+                record_originals(lab_dir, node['name'])
     except BaseException:
         down(lab_dir)
         raise

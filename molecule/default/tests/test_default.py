@@ -185,6 +185,12 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
         assert node(name).file('/etc/containerd/config.toml').content == original
         assert not node(name).file(DROPIN).exists
         assert node(name).service('containerd').is_running
+    cp1 = node('cp1')
+    for path, digest in json.loads((LAB / 'cp1-originals.json').read_text()).items():
+        assert cp1.check_output('sha256sum %s' % path).split()[0] == digest, '%s is not back to its bytes' % path
+    assert not cp1.file('/etc/kubernetes/tracing').exists
+    assert not cp1.file(DROPIN).exists
+    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
     again = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
                            capture_output=True, text=True, check=False, cwd=PROJECT)
     assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}

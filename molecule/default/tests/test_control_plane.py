@@ -1,0 +1,110 @@
+"""The control-plane node cp1 after converge, idempotence and the side effects: the seed's request
+traced from kube-apiserver into etcd, spans from all four components, and every rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import testinfra
+
+INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
+PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
+LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
+SERVICES = ['apiserver', 'etcd', 'kubelet', 'containerd']
+
+
+def node(name):
+    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
+
+
+def side_effect():
+    return json.loads((LAB / 'side-effect.json').read_text())
+
+
+def playbook(path, *args):
+    run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(path), *args],
+                         capture_output=True, text=True, check=False, cwd=PROJECT)
+    print(run.stdout[-4000:], run.stderr[-2000:])
+    return run
+
+
+TRACE = '''
+import json, sys, urllib.request
+answer = json.load(urllib.request.urlopen("http://127.0.0.1:16686/api/v3/traces/" + sys.argv[1], timeout=10))
+for resource_spans in answer["result"]["resourceSpans"]:
+    service = [a["value"]["stringValue"] for a in resource_spans["resource"]["attributes"] if a["key"] == "service.name"][0]
+    for scope in resource_spans["scopeSpans"]:
+        for span in scope["spans"]:
+            print(json.dumps([service, span["name"], span["spanId"], span.get("parentSpanId", "")]))
+'''
+
+
+def test_manifests_carry_the_tracing_settings_and_the_folder_holds_only_manifests():
+    cp1 = node('cp1')
+    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
+    apiserver = cp1.file('/etc/kubernetes/manifests/kube-apiserver.yaml').content_string
+    assert '    - --tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in apiserver.splitlines()
+    assert 'APIServerTracing' not in apiserver, '1.37 stops at the mere name of the gate'
+    config = cp1.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string
+    assert 'apiVersion: apiserver.config.k8s.io/v1\n' in config and 'samplingRatePerMillion: 1000000' in config
+    assert not cp1.file('/etc/kubernetes/pki/apiserver-tracing.yaml').exists
+    etcd = cp1.file('/etc/kubernetes/manifests/etcd.yaml').content_string
+    assert '--enable-distributed-tracing=true' in etcd and 'experimental-' not in etcd
+    assert '--distributed-tracing-instance-id=cp1' in etcd
+    assert 'tracing:\n  endpoint: ' in cp1.file('/var/lib/kubelet/config.yaml').content_string
+
+
+def test_the_seed_request_is_one_trace_from_kube_apiserver_into_etcd():
+    run = playbook(PROJECT / 'tests' / 'lab' / 'seed.yml', '-e', 'kubetrace_lab_dir=%s' % LAB)
+    assert run.returncode == 0
+    traces = dict(re.findall(r'"(deployment|pod) demo-\d+.*: trace ([0-9a-f]{32})"', run.stdout))
+    assert set(traces) == {'deployment', 'pod'}
+    jaeger = node('jaeger1')
+    answer = jaeger.run('python3 -c %s %s', TRACE, traces['deployment'])
+    for _attempt in range(10):
+        if answer.rc == 0 and 'etcd' in answer.stdout:
+            break
+        answer = jaeger.run('sleep 1; python3 -c %s %s', TRACE, traces['deployment'])
+    spans = [json.loads(line) for line in answer.stdout.splitlines()]
+    by_id = {span[2]: span for span in spans}
+    assert ['apiserver', 'POST /apis/apps/v1/namespaces/{:namespace}/deployments'] in [span[:2] for span in spans]
+    etcd_children = [span for span in spans if span[0] == 'etcd' and by_id.get(span[3], ['?'])[0] == 'apiserver']
+    assert etcd_children, 'no etcd span has an apiserver parent in trace %s: %s' % (traces['deployment'], spans)
+
+
+def test_verify_shows_all_four_components_and_an_apiserver_trace_into_etcd():
+    run = playbook(PROJECT / 'playbooks' / 'verify.yml', '-e', json.dumps({'kubetrace_verify_services': SERVICES}))
+    assert run.returncode == 0
+    assert 'Spans arrived from apiserver, etcd, kubelet, containerd.' in run.stdout
+    assert "An apiserver request's trace reaches into etcd." in run.stdout
+    table = run.stdout[run.stdout.index('"service '):]
+    for service in SERVICES:
+        assert re.search(r'"%s\s+\S+\s+[1-9]\d*\s+20\d\d-' % service, table), table[:1500]
+
+
+@pytest.mark.parametrize('component, words', [
+    ('etcd', 'etcd on cp1 did not come back healthy within 60 s'),
+    ('apiserver', 'kube-apiserver on cp1 did not come back within 60 s'),
+    ('kubelet', 'the kubelet on cp1 did not answer http://127.0.0.1:10248/healthz within 30 s'),
+])
+def test_a_component_that_does_not_come_back_is_rolled_back(component, words):
+    said = side_effect()
+    message = said['control_plane'][component]
+    assert words in message and 'so it was rolled back' in message
+    assert re.search(r'(healthy again|answers /readyz again|answers /healthz again)', message), message[-2000:]
+    assert said['cp1_after'] == said['cp1_before'], 'every file must be back byte for byte'
+
+
+def test_after_the_rollbacks_everything_answers_again():
+    cp1 = node('cp1')
+    assert cp1.run('python3 -c "import urllib.request as u; u.urlopen(\'http://127.0.0.1:2381/health\')"').rc == 0
+    assert cp1.run('python3 -c "import ssl, urllib.request as u; '
+                   'u.urlopen(\'https://127.0.0.1:6443/readyz\', context=ssl._create_unverified_context())"').rc == 0
+    assert cp1.run('python3 -c "import urllib.request as u; u.urlopen(\'http://127.0.0.1:10248/healthz\')"').rc == 0
+    assert 'no-such-flag' not in cp1.file('/etc/kubernetes/manifests/kube-apiserver.yaml').content_string
+    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
