@@ -16,16 +16,19 @@ sanity:
 bench:
 	$(VENV)/bin/python tests/bench/edit_bench.py
 
-# The main job on the built-in lab: boot four nodes, run site.yml, make containerd do some work,
-# and show with verify.yml which services sent spans. `make demo-down` stops the lab.
+# The main job on the built-in lab: boot five nodes (a kubeadm control plane among them), run site.yml,
+# ask the seed's question (create a deployment and a pod through kube-apiserver), make containerd do some
+# work, and show with verify.yml which services sent spans. `make demo-down` stops the lab.
 demo:
 	tests/setup.sh
 	$(VENV)/bin/python tests/lab/scenario.py up $(LAB)
 	$(VENV)/bin/ansible-playbook site.yml $(LAB_ARGS)
+	$(VENV)/bin/ansible-playbook tests/lab/seed.yml $(LAB_ARGS) -e kubetrace_lab_dir=$(abspath $(LAB))
 	$(VENV)/bin/ansible kube_node $(LAB_ARGS) -m ansible.builtin.command \
 	  -a "crictl --runtime-endpoint unix:///run/containerd/containerd.sock images"
 	@echo "Giving containerd a few seconds to send its batches of spans..." && sleep 5
-	$(VENV)/bin/ansible-playbook playbooks/verify.yml $(LAB_ARGS)
+	$(VENV)/bin/ansible-playbook playbooks/verify.yml $(LAB_ARGS) \
+	  -e '{"kubetrace_verify_services": ["apiserver", "etcd", "kubelet", "containerd"]}'
 	@echo
 	@echo "Jaeger runs on jaeger1; its query API and UI listen on the node's loopback. To look at the traces:"
 	@echo "  ssh -F $(LAB)/ssh_config -L 16686:127.0.0.1:16686 jaeger1    # then, on this machine:"
