@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -513,6 +514,54 @@ systemctl restart kubelet.service
 """.replace("\n", " && ").strip(" &"))
 
 
+SYSTEMD_UNIT = """\
+[Unit]
+Description={program} (kubetrace lab: kubeadm's static pod command line, run as a systemd unit)
+After=network-online.target
+
+[Service]
+ExecStart={command}
+Restart=always
+RestartSec=2
+LimitNOFILE=1048576
+
+[Install]
+WantedBy=multi-user.target
+"""
+UNIT_PROGRAMS = {"etcd": f"{NODE_ROOT}/etcd/bin/etcd", "kube-apiserver": f"{NODE_ROOT}/kubernetes/bin/kube-apiserver"}
+
+
+def manifest_command(text):
+    """The words of the `command:` list of a kubeadm static pod manifest (one container), from its text."""
+    words, inside = [], False
+    for line in text.splitlines():
+        if line.strip() in ("command:", "- command:"):
+            inside = True
+            continue
+        if inside:
+            match = re.match(r"^\s*- (.*)$", line)
+            if not match:
+                break
+            words.append(match.group(1))
+    if not words:
+        raise lab.LabError("no command list in the manifest")
+    return words
+
+
+def as_units(lab_dir, name):
+    """The systemd-unit layout: etcd and kube-apiserver run by systemd with the command lines kubeadm wrote
+    into their manifests (same certificates, same data folder), the manifests moved out of the kubelet's
+    folder into /etc/kubernetes/lab-manifests-as-units/."""
+    for program, binary in UNIT_PROGRAMS.items():
+        words = manifest_command(sh(lab_dir, name, f"cat /etc/kubernetes/manifests/{program}.yaml"))
+        put(lab_dir, name, f"/etc/systemd/system/{program}.service",
+            SYSTEMD_UNIT.format(program=program, command=" \\\n  ".join([binary] + words[1:])))
+    sh(lab_dir, name, "mkdir -p /etc/kubernetes/lab-manifests-as-units"
+                      " && mv /etc/kubernetes/manifests/etcd.yaml /etc/kubernetes/manifests/kube-apiserver.yaml"
+                      " /etc/kubernetes/lab-manifests-as-units/"
+                      " && systemctl daemon-reload && systemctl enable --now etcd.service kube-apiserver.service")
+
+
 def wait_healthy(lab_dir, name, timeout=180):
     """Wait on the node until /readyz, etcd's /health and the kubelet's /healthz answer 200;
     return {url: seconds}."""
@@ -553,8 +602,9 @@ def fetch_client_files(lab_dir, name):
     return folder
 
 
-def provision(lab_dir, name, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, timeout=180):
+def provision(lab_dir, name, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, timeout=180, layout="static_pod"):
     """Make a booted node (from node()) a kubeadm control plane, offline; return timings in seconds.
+    With layout "systemd", etcd and kube-apiserver then run as systemd units instead (as_units).
 
     Leaves: /etc/kubernetes/{manifests/{etcd,kube-apiserver}.yaml, pki/, *.conf, kubeadm-config.yaml},
     /var/lib/kubelet/{config.yaml, kubeadm-flags.env}, the kubelet unit with kubeadm's drop-in, and
@@ -575,6 +625,8 @@ def provision(lab_dir, name, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION,
     step("containerd", setup_containerd, lab_dir, name, pause)
     step("kubeadm", kubeadm_init, lab_dir, name, kubeadm_config(lab_dir, name, k8s_version, etcd_version))
     step("lab-admin", sh, lab_dir, name, LAB_ADMIN_SCRIPT)
+    if layout == "systemd":
+        step("units", as_units, lab_dir, name)
     seen = step("healthy", wait_healthy, lab_dir, name, timeout)
     step("upload-config", upload_config, lab_dir, name)
     step("client-files", fetch_client_files, lab_dir, name)
@@ -607,7 +659,7 @@ def stop_pods(lab_dir):
     for name, info in state.get("nodes", {}).items():
         if lab.alive(info.get("pid")):
             subprocess.run(lab.ssh_command(lab_dir, name, "systemctl stop kubelet 2>/dev/null;"
-                                           " systemctl stop containerd 2>/dev/null; true"),
+                                           " systemctl stop containerd kube-apiserver etcd 2>/dev/null; true"),
                            capture_output=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
 
 

@@ -7,6 +7,8 @@
     cp1      trixie    group kube_control_plane
                                         a kubeadm control plane (tests/lab/controlplane.py): the kubelet
                                         runs etcd and kube-apiserver as static pods on Debian's containerd
+    cp2      trixie    group kube_control_plane, only when named
+                                        the same, with etcd and kube-apiserver run as systemd units
 
 up(lab_dir) gets every program (cached), boots the nodes, serves the Jaeger release on the lab's bridge
 in the official release layout (plus a tampered release, for the test that it is refused), and writes
@@ -23,6 +25,7 @@ Runs as root, Python 3.11 standard library only.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -64,6 +67,7 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
     with_crictl = [(str(tool), '/usr/local/bin/crictl', True)]
     cp1 = controlplane.node('cp1', kubernetes_version)
     cp1['binds'] += with_crictl
+    cp2 = dict(controlplane.node('cp2', kubernetes_version), layout='systemd')
     every = [
         {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger']},
         {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl},
@@ -71,10 +75,10 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
         {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl},
         cp1,
     ]
-    unknown = set(names or []) - {node['name'] for node in every}
+    unknown = set(names or []) - {node['name'] for node in every + [cp2]}
     if unknown:
         raise lab.LabError('no node named %s in the scenario' % ', '.join(sorted(unknown)))
-    return [node for node in every if not names or node['name'] in names]
+    return [node for node in every + [cp2] if node['name'] in names] if names else every
 
 
 def release_folder(lab_dir):
@@ -113,15 +117,40 @@ def serve(lab_dir, address):
         time.sleep(0.2)
 
 
-ORIGINALS = ('/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/manifests/kube-apiserver.yaml',
-             '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml')
+ORIGINALS = {
+    'static_pod': ('/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/manifests/kube-apiserver.yaml',
+                   '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
+    'systemd': ('/etc/systemd/system/etcd.service', '/etc/systemd/system/kube-apiserver.service',
+                '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
+}
 
 
-def record_originals(lab_dir, name):
-    """lab_dir/<name>-originals.json: sha256 of the files the roles edit, as kubeadm and the lab left them,
-    so a test can tell that disable.yml put every byte back."""
-    lines = lab.ssh(str(lab_dir), name, 'sha256sum', *ORIGINALS).stdout.splitlines()
+CONFIGMAP_SUMS = """
+import hashlib, json, ssl, sys, urllib.request
+context = ssl.create_default_context(cafile="/etc/kubernetes/pki/ca.crt")
+context.load_cert_chain("/etc/kubernetes/pki/lab-admin.crt", "/etc/kubernetes/pki/lab-admin.key")
+sums = {}
+for name, key in (("kubeadm-config", "ClusterConfiguration"), ("kubelet-config", "kubelet")):
+    url = "https://%s:6443/api/v1/namespaces/kube-system/configmaps/%s" % (sys.argv[1], name)
+    data = json.load(urllib.request.urlopen(url, context=context, timeout=10))["data"][key]
+    sums["configmap %s %s" % (name, key)] = hashlib.sha256(data.encode()).hexdigest()
+print(json.dumps(sums))
+"""
+
+
+def configmap_sums(lab_dir, name):
+    """{'configmap NAME KEY': sha256} of the kubeadm-config and kubelet-config data, read on the node."""
+    address = lab.load_state(str(lab_dir))['nodes'][name]['address']
+    return json.loads(lab.ssh(str(lab_dir), name, 'python3', '-c', shlex.quote(CONFIGMAP_SUMS), address).stdout)
+
+
+def record_originals(lab_dir, name, layout='static_pod'):
+    """lab_dir/<name>-originals.json: sha256 of the files the roles edit (or, for units, the files their
+    drop-ins override), as kubeadm and the lab left them, so a test can tell that disable.yml put every
+    byte back."""
+    lines = lab.ssh(str(lab_dir), name, 'sha256sum', *ORIGINALS[layout]).stdout.splitlines()
     sums = {path: digest for digest, path in (line.split() for line in lines)}
+    sums.update(configmap_sums(lab_dir, name))
     (Path(lab_dir) / ('%s-originals.json' % name)).write_text(json.dumps(sums, indent=2) + '\n')
 
 
@@ -150,8 +179,9 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
     try:
         for node in node_list:
             if 'kube_control_plane' in node['groups']:
-                controlplane.provision(lab_dir, node['name'], kubernetes_version)
-                record_originals(lab_dir, node['name'])
+                layout = node.get('layout', 'static_pod')
+                controlplane.provision(lab_dir, node['name'], kubernetes_version, layout=layout)
+                record_originals(lab_dir, node['name'], layout)
     except BaseException:
         down(lab_dir)
         raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import subprocess
 from pathlib import Path
 
@@ -108,3 +109,24 @@ def test_after_the_rollbacks_everything_answers_again():
     assert cp1.run('python3 -c "import urllib.request as u; u.urlopen(\'http://127.0.0.1:10248/healthz\')"').rc == 0
     assert 'no-such-flag' not in cp1.file('/etc/kubernetes/manifests/kube-apiserver.yaml').content_string
     assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
+
+
+def test_kubeadm_upgrade_would_write_the_tracing_flag_and_mount_again():
+    """The settings are in kubeadm-config: kubeadm's own upgrade (dry run) writes a manifest that has them."""
+    cp1 = node('cp1')
+    run = cp1.run('KUBEADM_UPGRADE_DRYRUN_DIR=$(mktemp -d) kubeadm upgrade node phase control-plane --dry-run')
+    assert run.rc == 0, run.stderr[-2000:]
+    manifest = run.stdout.split('Would write file "/etc/kubernetes/manifests/kube-apiserver.yaml"', 1)[1]
+    manifest = manifest.split('[dryrun] Would write file', 1)[0]
+    assert '- --tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in manifest
+    assert 'name: kubetrace-tracing' in manifest and 'path: /etc/kubernetes/tracing' in manifest
+
+
+def test_the_kubelet_config_map_carries_the_tracing_block():
+    sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
+    import scenario  # pylint: disable=import-outside-toplevel
+    address = json.loads((LAB / 'state.json').read_text())['nodes']['cp1']['address']
+    script = scenario.CONFIGMAP_SUMS.replace('hashlib.sha256(data.encode()).hexdigest()', 'data')
+    answer = node('cp1').check_output('python3 -c %s %s', script, address)
+    kubelet = json.loads(answer)['configmap kubelet-config kubelet']
+    assert 'tracing:\n  endpoint: ' in kubelet and 'samplingRatePerMillion: 1000000' in kubelet

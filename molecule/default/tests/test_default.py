@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +22,17 @@ BASES = Path(os.environ.get('KUBETRACE_CACHE') or Path.home() / '.cache' / 'kube
 DROPIN = '/etc/systemd/system/containerd.service.d/50-kubetrace-tracing.conf'
 TRACING_WORDS = ('io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing', 'endpoint =',
                  'protocol =', 'insecure =', 'sampling_ratio =', 'service_name =')
+
+
+def assert_original_bytes(host, name):
+    """Every file and ConfigMap the roles touch on a control-plane node is as kubeadm and the lab left it."""
+    sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
+    import scenario  # pylint: disable=import-outside-toplevel
+    originals = json.loads((LAB / ('%s-originals.json' % name)).read_text())
+    now = scenario.configmap_sums(LAB, name)
+    for what, digest in originals.items():
+        found = now[what] if what.startswith('configmap ') else host.check_output('sha256sum %s' % what).split()[0]
+        assert found == digest, '%s on %s is not back to its bytes' % (what, name)
 
 
 def node(name):
@@ -186,8 +198,7 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
         assert not node(name).file(DROPIN).exists
         assert node(name).service('containerd').is_running
     cp1 = node('cp1')
-    for path, digest in json.loads((LAB / 'cp1-originals.json').read_text()).items():
-        assert cp1.check_output('sha256sum %s' % path).split()[0] == digest, '%s is not back to its bytes' % path
+    assert_original_bytes(cp1, 'cp1')
     assert not cp1.file('/etc/kubernetes/tracing').exists
     assert not cp1.file(DROPIN).exists
     assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']

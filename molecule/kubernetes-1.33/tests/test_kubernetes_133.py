@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import testinfra
@@ -17,8 +18,23 @@ LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
 SERVICES = ['apiserver', 'etcd', 'kubelet', 'containerd']
 
 
-def cp1():
-    return testinfra.get_host('ansible://cp1', ansible_inventory=INVENTORY)
+def assert_original_bytes(host, name):
+    """Every file and ConfigMap the roles touch on a control-plane node is as kubeadm and the lab left it."""
+    sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
+    import scenario  # pylint: disable=import-outside-toplevel
+    originals = json.loads((LAB / ('%s-originals.json' % name)).read_text())
+    now = scenario.configmap_sums(LAB, name)
+    for what, digest in originals.items():
+        found = now[what] if what.startswith('configmap ') else host.check_output('sha256sum %s' % what).split()[0]
+        assert found == digest, '%s on %s is not back to its bytes' % (what, name)
+
+
+def cp1(name='cp1'):
+    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
+
+
+APISERVER_DROPIN = '/etc/systemd/system/kube-apiserver.service.d/50-kubetrace-tracing.conf'
+ETCD_DROPIN = '/etc/systemd/system/etcd.service.d/50-kubetrace-tracing.conf'
 
 
 def playbook(path, *args):
@@ -40,21 +56,36 @@ def test_133_gets_v1beta1_and_loses_the_gate_it_no_longer_needs():
     assert sorted(node.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
 
 
+def test_units_get_drop_ins_and_run_with_them():
+    node = cp1('cp2')
+    dropin = node.file(APISERVER_DROPIN).content_string
+    assert 'ExecStart=\nExecStart=/opt/kubetrace-lab/kubernetes/bin/kube-apiserver \\\n' in dropin
+    assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in dropin
+    assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in node.check_output('pgrep -a -x kube-apiserver')
+    assert 'Environment="ETCD_ENABLE_DISTRIBUTED_TRACING=true"' in node.file(ETCD_DROPIN).content_string
+    assert 'ETCD_DISTRIBUTED_TRACING_INSTANCE_ID=cp2' in node.check_output('cat /proc/$(pgrep -x etcd)/environ | tr "\\0" "\\n"')
+    assert node.service('kube-apiserver').is_running and node.service('etcd').is_running
+    assert node.file('/etc/kubernetes/manifests').listdir() == []
+
+
 def test_seed_and_verify_show_all_four_components_and_an_apiserver_trace_into_etcd():
     assert playbook(PROJECT / 'tests' / 'lab' / 'seed.yml', '-e', 'kubetrace_lab_dir=%s' % LAB).returncode == 0
     run = playbook(PROJECT / 'playbooks' / 'verify.yml', '-e', json.dumps({'kubetrace_verify_services': SERVICES}))
     assert run.returncode == 0
     assert 'Spans arrived from apiserver, etcd, kubelet, containerd.' in run.stdout
     assert "An apiserver request's trace reaches into etcd." in run.stdout
+    assert re.search(r'"etcd\s+cp1,cp2\s', run.stdout), 'etcd spans from both layouts'
 
 
 def test_zz_disable_puts_back_kubeadms_bytes():
     run = playbook(PROJECT / 'playbooks' / 'disable.yml')
     assert run.returncode == 0
     node = cp1()
-    originals = json.loads((LAB / 'cp1-originals.json').read_text())
-    for path, digest in originals.items():
-        assert node.check_output('sha256sum %s' % path).split()[0] == digest, '%s is not back to its bytes' % path
+    assert_original_bytes(node, 'cp1')
     assert not node.file('/etc/kubernetes/tracing').exists
+    units = cp1('cp2')
+    assert_original_bytes(units, 'cp2')
+    assert not units.file(APISERVER_DROPIN).exists and not units.file(ETCD_DROPIN).exists
+    assert '--tracing-config-file' not in units.check_output('pgrep -a -x kube-apiserver')
     again = playbook(PROJECT / 'playbooks' / 'disable.yml')
     assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}

@@ -27,3 +27,19 @@ def test_yaml_and_empty_documents():
 def test_errors(text, fmt, message):
     with pytest.raises(AnsibleFilterError, match=message):
         key_paths_present(text, ['a'], fmt)
+
+
+def test_yaml_text_edit_changes_configmap_yaml_minimally_and_refuses_bad_paths():
+    from ansible_collections.kubetrace.tracing.plugins.filter.documents import yaml_text_edit
+    text = (FIXTURES / 'kubeadm' / 'uploaded-v1.37.2' / 'kubelet.yaml').read_text()
+    after = yaml_text_edit(text, {'tracing.endpoint': 'jaeger:4317', 'tracing.samplingRatePerMillion': 100})
+    assert after.count('\n') == text.count('\n') + 3 and 'tracing:\n  endpoint: jaeger:4317\n' in after
+    assert yaml_text_edit(after, unset=['tracing']) == text
+    with pytest.raises(AnsibleFilterError, match='yaml_text_edit: '):
+        yaml_text_edit(text, {'healthzPort.x': 1})
+
+
+def test_kubeadm_cluster_configuration_filter_reports_bad_documents():
+    from ansible_collections.kubetrace.tracing.plugins.filter.documents import kubeadm_cluster_configuration
+    with pytest.raises(AnsibleFilterError, match='kubeadm_cluster_configuration: not a kubeadm ClusterConfiguration'):
+        kubeadm_cluster_configuration('kind: Pod\n', 'apiServer', {'a': 'b'})
