@@ -89,8 +89,8 @@ def test_verify_shows_all_four_components_and_an_apiserver_trace_into_etcd():
 
 
 @pytest.mark.parametrize('component, words', [
-    ('etcd', 'etcd on cp1 did not come back healthy within 60 s'),
-    ('apiserver', 'kube-apiserver on cp1 did not come back within 60 s'),
+    ('etcd', 'etcd on cp1 did not come back healthy within 90 s'),
+    ('apiserver', 'kube-apiserver on cp1 did not come back within 90 s'),
     ('kubelet', 'the kubelet on cp1 did not answer http://127.0.0.1:10248/healthz within 30 s'),
 ])
 def test_a_component_that_does_not_come_back_is_rolled_back(component, words):

@@ -196,6 +196,7 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
     for name in ('node1', 'node2'):
         assert node(name).file('/etc/containerd/config.toml').content == original
         assert not node(name).file(DROPIN).exists
+        assert not node(name).file(os.path.dirname(DROPIN)).exists, 'the drop-in folder the role made stays'
         assert node(name).service('containerd').is_running
     cp1 = node('cp1')
     assert_original_bytes(cp1, 'cp1')
