@@ -126,13 +126,20 @@ ORIGINALS = {
 
 
 CONFIGMAP_SUMS = """
-import hashlib, json, ssl, sys, urllib.request
+import hashlib, json, ssl, sys, time, urllib.request
 context = ssl.create_default_context(cafile="/etc/kubernetes/pki/ca.crt")
 context.load_cert_chain("/etc/kubernetes/pki/lab-admin.crt", "/etc/kubernetes/pki/lab-admin.key")
+def read(url, deadline=time.monotonic() + 90):
+    while True:  # kube-apiserver answers late for a while after etcd restarts
+        try:
+            return json.load(urllib.request.urlopen(url, context=context, timeout=10))
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 sums = {}
 for name, key in (("kubeadm-config", "ClusterConfiguration"), ("kubelet-config", "kubelet")):
-    url = "https://%s:6443/api/v1/namespaces/kube-system/configmaps/%s" % (sys.argv[1], name)
-    data = json.load(urllib.request.urlopen(url, context=context, timeout=10))["data"][key]
+    data = read("https://%s:6443/api/v1/namespaces/kube-system/configmaps/%s" % (sys.argv[1], name))["data"][key]
     sums["configmap %s %s" % (name, key)] = hashlib.sha256(data.encode()).hexdigest()
 print(json.dumps(sums))
 """
