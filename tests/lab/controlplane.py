@@ -658,9 +658,12 @@ def stop_pods(lab_dir):
     state = lab.load_state(lab_dir) or {}
     for name, info in state.get("nodes", {}).items():
         if lab.alive(info.get("pid")):
-            subprocess.run(lab.ssh_command(lab_dir, name, "systemctl stop kubelet 2>/dev/null;"
-                                           " systemctl stop containerd kube-apiserver etcd 2>/dev/null; true"),
-                           capture_output=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
+            try:
+                subprocess.run(lab.ssh_command(lab_dir, name, "systemctl stop kubelet 2>/dev/null;"
+                                               " systemctl stop containerd kube-apiserver etcd 2>/dev/null; true"),
+                               capture_output=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                log(f"{name}: stopping the kubelet and the containers took over 60 s; powering off anyway")
 
 
 def down(lab_dir):
