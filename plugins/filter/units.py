@@ -5,21 +5,8 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _unit_file
-from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-
-
-def _filter(function):
-    def wrapped(*args):
-        try:
-            return function(*args)
-        except EditError as exc:
-            raise AnsibleFilterError(str(exc)) from None
-    wrapped.__name__ = function.__name__
-    wrapped.__doc__ = function.__doc__
-    return wrapped
+from ansible_collections.kubetrace.tracing.plugins.plugin_utils._filters import as_filter
 
 
 class FilterModule:
@@ -27,7 +14,7 @@ class FilterModule:
 
     def filters(self):
         return {
-            'unit_exec_start': _filter(_unit_file.exec_start),
-            'argv_with_flags': _filter(_unit_file.with_flags),
-            'systemd_command_line': _filter(_unit_file.command_line),
+            'unit_exec_start': as_filter(_unit_file.exec_start),
+            'argv_with_flags': as_filter(_unit_file.with_flags),
+            'systemd_command_line': as_filter(_unit_file.command_line),
         }

@@ -5,27 +5,15 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _version_policy as policy
-
-
-def _filter(function):
-    def wrapped(*args):
-        try:
-            return function(*args)
-        except policy.PolicyError as exc:
-            raise AnsibleFilterError(str(exc)) from None
-    wrapped.__name__ = function.__name__
-    wrapped.__doc__ = function.__doc__
-    return wrapped
+from ansible_collections.kubetrace.tracing.plugins.plugin_utils._filters import as_filter
 
 
 class FilterModule:
     """kubetrace.tracing.<name> filters over a component's version."""
 
     def filters(self):
-        return {name: _filter(getattr(policy, name)) for name in (
+        return {name: as_filter(getattr(policy, name)) for name in (
             'tracing_config_api_version',
             'tracing_feature_gates',
             'tracing_feature_gate_changes',

@@ -151,6 +151,17 @@ def configmap_sums(lab_dir, name):
     return json.loads(lab.ssh(str(lab_dir), name, 'python3', '-c', shlex.quote(CONFIGMAP_SUMS), address).stdout)
 
 
+def changed_since_provision(lab_dir, name):
+    """What differs on a control-plane node from lab_dir/<name>-originals.json: the files and ConfigMaps
+    that are not back to their bytes, as a list (empty when every one is)."""
+    originals = json.loads((Path(lab_dir) / ('%s-originals.json' % name)).read_text())
+    files = [what for what in originals if not what.startswith('configmap ')]
+    lines = lab.ssh(str(lab_dir), name, 'sha256sum', *files, check=False).stdout.splitlines()
+    now = {path: digest for digest, path in (line.split() for line in lines)}
+    now.update(configmap_sums(lab_dir, name))
+    return [what for what, digest in originals.items() if now.get(what) != digest]
+
+
 def record_originals(lab_dir, name, layout='static_pod'):
     """lab_dir/<name>-originals.json: sha256 of the files the roles edit (or, for units, the files their
     drop-ins override), as kubeadm and the lab left them, so a test can tell that disable.yml put every
