@@ -9,8 +9,12 @@ import posixpath
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.kubetrace.tracing.plugins.module_utils import _edit_specs, _static_pod, _yaml_doc
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _edit_specs, _record, _static_pod, _yaml_doc
 from ansible_collections.kubetrace.tracing.plugins.plugin_utils._edit_action import FileEditAction
+
+
+def _mounts(params):
+    return [_static_pod.HostPathMount(**mount) for mount in params['host_path_mounts']]
 
 
 class ActionModule(FileEditAction):
@@ -18,6 +22,7 @@ class ActionModule(FileEditAction):
     ARGUMENT_SPEC = _edit_specs.STATIC_POD
     LIBRARY_NAME = 'ruamel.yaml'
     LIBRARY_PRESENT = _yaml_doc.HAS_RUAMEL
+    ENGINE = _yaml_doc
 
     def check_params(self, params):
         manifests = posixpath.dirname(posixpath.normpath(params['path']))
@@ -27,8 +32,19 @@ class ActionModule(FileEditAction):
                                     'would run every backup as a pod; choose a folder outside %s'
                                     % (params['path'], backup_dir, manifests))
 
-    def new_text(self, text, params):
-        mounts = [_static_pod.HostPathMount(**mount) for mount in params['host_path_mounts']]
-        return _yaml_doc.edit(text, lambda doc, dry_run: _static_pod.change_pod(
-            doc, params['container'], params['flags'], params['feature_gates'], mounts,
-            _yaml_doc.STYLE, dry_run, params['annotations']))
+    def apply(self, doc, params, dry_run):
+        return _static_pod.change_pod(doc, params['container'], params['flags'], params['feature_gates'],
+                                      _mounts(params), _yaml_doc.STYLE, dry_run, params['annotations'])
+
+    def subjects(self, params):
+        return _static_pod.pod_subjects(params['flags'], params['feature_gates'], _mounts(params),
+                                        params['annotations'])
+
+    def observe(self, doc, subjects, params):
+        return _static_pod.observe_pod(doc, params['container'], subjects, _record.ABSENT)
+
+    def created_containers(self, doc, params):
+        return _static_pod.pod_created_containers(doc, params['container'], _mounts(params), params['annotations'])
+
+    def apply_restore(self, doc, values, params, dry_run):
+        return _static_pod.restore_pod(doc, params['container'], values, _record.ABSENT, _yaml_doc.STYLE, dry_run)

@@ -5,17 +5,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.kubetrace.tracing.plugins.module_utils import _edit_specs, _tree, _yaml_doc
-from ansible_collections.kubetrace.tracing.plugins.plugin_utils._edit_action import FileEditAction
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _edit_specs, _yaml_doc
+from ansible_collections.kubetrace.tracing.plugins.plugin_utils._edit_action import TreeEditAction
 
 
-class ActionModule(FileEditAction):
+class ActionModule(TreeEditAction):
     MODULE = 'kubetrace.tracing.yaml_edit'
     ARGUMENT_SPEC = _edit_specs.TREE_EDIT
     LIBRARY_NAME = 'ruamel.yaml'
     LIBRARY_PRESENT = _yaml_doc.HAS_RUAMEL
-
-    def new_text(self, text, params):
-        compiled = _tree.compile_paths(params['set'], params['unset'])
-        return _yaml_doc.edit(text, lambda doc, dry_run: _tree.apply_paths(
-            doc, compiled, _yaml_doc.STYLE, dry_run))
+    ENGINE = _yaml_doc

@@ -35,6 +35,26 @@ options:
       - When it exits non-zero the file is left as it was and the task fails with its output.
       - The command runs without a shell.
     type: str
+  record:
+    description:
+      - A JSON file on the node (one per component, such as C(/var/lib/kubetrace/state/kubelet.json)) in which
+        the edit notes, before its first change, what each thing it changes held (or that it was absent), and
+        what it wrote; also whether it created the file, its folders, and the mappings or tables it added.
+      - A later change of the same thing keeps the first value, so the record always says what was there
+        before this collection touched it.
+      - With O(restore=true), the record says what to put back.
+    type: path
+  restore:
+    description:
+      - Put back what O(record) says this file held, then forget it. A value that is still what was
+        written gets its previous value again (or is taken out when it was absent); a value someone changed
+        since is left as it is, with a warning naming it; mappings and tables the edits added are removed
+        when nothing else is left in them; a file the edits created is removed, with the folders made for it
+        when they are empty. A file that was there before is never removed.
+      - What the task itself asks (its changes) is applied on top, so a task can take out something the
+        record would put back.
+    type: bool
+    default: false
 notes:
   - The parsing libraries run on the controller; the node needs nothing but Python 3.
   - When nothing changes the module runs once on the node (a read); a change adds one write.
@@ -60,4 +80,34 @@ options:
     description:
       - Internal, set by the action plugin; the digest of the content it read, to detect a concurrent writer.
     type: str
+  _kubetrace_delete:
+    description:
+      - Internal, set by the action plugin; remove the file (a restore of a file the edits created).
+    type: bool
+    default: false
+  _kubetrace_make_dirs:
+    description:
+      - Internal, set by the action plugin; folders to create before the file, outermost first.
+    type: list
+    elements: path
+    default: []
+  _kubetrace_remove_dirs:
+    description:
+      - Internal, set by the action plugin; folders to remove after the file, when empty, innermost first.
+    type: list
+    elements: path
+    default: []
+  _kubetrace_record_content:
+    description:
+      - Internal, set by the action plugin; the record's new text, base64-encoded (empty removes it).
+    type: str
+  _kubetrace_record_original_sha256:
+    description:
+      - Internal, set by the action plugin; the digest of the record it read.
+    type: str
+  _kubetrace_record_first:
+    description:
+      - Internal, set by the action plugin; write the record before the file (a change) or after it (an undo).
+    type: bool
+    default: true
 '''

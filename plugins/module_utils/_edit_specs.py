@@ -18,6 +18,8 @@ FILE_EDIT = dict(
     backup=dict(type='bool', default=False),
     backup_dir=dict(type='path', default=BACKUP_DIR),
     validate=dict(type='str'),
+    record=dict(type='path'),
+    restore=dict(type='bool', default=False),
 )
 
 TREE_EDIT = dict(
@@ -47,6 +49,12 @@ NODE_PHASE = dict(
     _kubetrace_phase=dict(type='str', choices=['read', 'write']),
     _kubetrace_content=dict(type='str'),
     _kubetrace_original_sha256=dict(type='str'),
+    _kubetrace_delete=dict(type='bool', default=False),
+    _kubetrace_make_dirs=dict(type='list', elements='path', default=[]),
+    _kubetrace_remove_dirs=dict(type='list', elements='path', default=[]),
+    _kubetrace_record_content=dict(type='str'),
+    _kubetrace_record_original_sha256=dict(type='str'),
+    _kubetrace_record_first=dict(type='bool', default=True),
 )
 
 

@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to kubetrace.tracing: the node side of every edit module, standard library only.
 
-The action plugin calls the module twice at most: ``read`` returns the file
-and whether its attributes differ from the task's; ``write`` checks that the
-file is still what was read, writes the candidate to a hidden temporary file
-beside it (kubelets skip dotfiles in the manifests folder), runs ``validate``
-on it, keeps a backup in ``backup_dir``, and moves it into place atomically
-with the old file's mode, owner and group.
+The action plugin calls the module twice at most: ``read`` returns the file,
+whether its attributes differ from the task's, the folders missing above it and
+the component's record; ``write`` checks that the file is still what was read,
+writes the candidate to a hidden temporary file beside it (kubelets skip
+dotfiles in the manifests folder), runs ``validate`` on it, keeps a backup in
+``backup_dir``, and moves it into place atomically with the old file's mode,
+owner and group (or removes a file the edits had created), and writes the record.
 """
 
 from __future__ import annotations
@@ -59,6 +60,28 @@ def read_file(module, path: str) -> dict:
     return dict(exists=True, content=base64.b64encode(data).decode('ascii'), sha256=_sha256(data),
                 mode='%04o' % stat.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid,
                 attributes_differ=attributes_differ)
+
+
+def missing_dirs(path: str) -> list:
+    """The folders above ``path`` that do not exist, outermost first."""
+    missing = []
+    folder = os.path.dirname(os.path.abspath(path))
+    while folder != '/' and not os.path.isdir(folder):
+        missing.insert(0, folder)
+        folder = os.path.dirname(folder)
+    return missing
+
+
+def read_record(module, path: str) -> dict:
+    """The record file's text (base64) and digest; nothing when there is none yet."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return {}
+    except PermissionError as exc:
+        _denied(module, path, 'reading the record', exc)
+    return dict(record_content=base64.b64encode(data).decode('ascii'), record_sha256=_sha256(data))
 
 
 def backup_path(path: str, backup_dir: str) -> str:
@@ -113,38 +136,101 @@ def _validate(module, path: str, candidate: str, command: str) -> None:
                          rc=rc, stdout=out, stderr=err)
 
 
+def _current_sha256(module, path: str):
+    try:
+        with open(path, 'rb') as handle:
+            return _sha256(handle.read())
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        _denied(module, path, 'reading it', exc)
+
+
+def write_record(module, path: str) -> None:
+    """Replace the record file with the new text (an empty text removes it), if nobody changed it since."""
+    params = module.params
+    if _current_sha256(module, path) != params['_kubetrace_record_original_sha256']:
+        module.fail_json(msg='%s: the record changed on the node while this task ran (another run?); '
+                         'nothing was written, run the task again' % path)
+    data = base64.b64decode(params['_kubetrace_record_content'])
+    try:
+        if not data:
+            os.unlink(path)
+            return
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle, candidate = tempfile.mkstemp(prefix='.kubetrace.', suffix='.tmp', dir=os.path.dirname(path))
+        with os.fdopen(handle, 'wb') as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(candidate, 0o600)
+        os.replace(candidate, path)
+    except FileNotFoundError:
+        pass
+    except PermissionError as exc:
+        _denied(module, path, 'writing the record', exc)
+
+
+def _make_dirs(module, folders) -> None:
+    for folder in folders or []:
+        try:
+            os.mkdir(folder, 0o755)
+        except FileExistsError:
+            pass
+        except PermissionError as exc:
+            _denied(module, folder, 'creating it', exc)
+
+
+def _remove_dirs(folders) -> None:
+    """Remove each folder the edit had made, innermost first, where nothing else is in it now."""
+    for folder in folders or []:
+        try:
+            os.rmdir(folder)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
+                raise
+
+
 def write_file(module, path: str) -> dict:
-    """Replace ``path`` with the candidate content, or only fix its attributes."""
+    """Replace ``path`` with the candidate content, remove it, or only fix its attributes; then the record."""
     params = module.params
     content = params['_kubetrace_content']
+    record = params.get('record')
     result = dict(changed=False)
-    if content is not None:
-        try:
-            with open(path, 'rb') as handle:
-                current = _sha256(handle.read())
-        except FileNotFoundError:
-            current = None
-        except PermissionError as exc:
-            _denied(module, path, 'reading it', exc)
+    if record and params.get('_kubetrace_record_content') is not None and params.get('_kubetrace_record_first'):
+        write_record(module, record)
+    if content is not None or params.get('_kubetrace_delete'):
+        current = _current_sha256(module, path)
         if current != params['_kubetrace_original_sha256']:
             module.fail_json(msg='%s: changed on the node while this task ran (another writer?); '
                              'nothing was written, run the task again' % path)
-        candidate = _candidate(module, path, base64.b64decode(content))
-        try:
-            if params['validate']:
-                _validate(module, path, candidate, params['validate'])
-            if params['backup'] and current is not None:
+        if params.get('_kubetrace_delete'):
+            if params['backup']:
                 result['backup_file'] = _backup(module, path, params['backup_dir'])
-            module.atomic_move(candidate, path, unsafe_writes=params.get('unsafe_writes', False))
-        finally:
+            os.unlink(path)
+            _remove_dirs(params.get('_kubetrace_remove_dirs'))
+            result['changed'] = True
+        else:
+            _make_dirs(module, params.get('_kubetrace_make_dirs'))
+            candidate = _candidate(module, path, base64.b64decode(content))
             try:
-                os.unlink(candidate)
-            except OSError as exc:
-                if exc.errno != errno.ENOENT:
-                    raise
-        result['changed'] = True
-    file_args = module.load_file_common_arguments(params, path=path)
-    result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+                if params['validate']:
+                    _validate(module, path, candidate, params['validate'])
+                if params['backup'] and current is not None:
+                    result['backup_file'] = _backup(module, path, params['backup_dir'])
+                module.atomic_move(candidate, path, unsafe_writes=params.get('unsafe_writes', False))
+            finally:
+                try:
+                    os.unlink(candidate)
+                except OSError as exc:
+                    if exc.errno != errno.ENOENT:
+                        raise
+            result['changed'] = True
+    if record and params.get('_kubetrace_record_content') is not None and not params.get('_kubetrace_record_first'):
+        write_record(module, record)
+    if not params.get('_kubetrace_delete') and os.path.exists(path):
+        file_args = module.load_file_common_arguments(params, path=path)
+        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result
 
 
@@ -153,7 +239,12 @@ def run(module) -> None:
     phase = module.params['_kubetrace_phase']
     path = module.params['path']
     if phase == 'read':
-        module.exit_json(changed=False, path=path, **read_file(module, path))
+        found = read_file(module, path)
+        if not found['exists']:
+            found['missing_dirs'] = missing_dirs(path)
+        if module.params.get('record'):
+            found.update(read_record(module, module.params['record']))
+        module.exit_json(changed=False, path=path, **found)
     if phase == 'write':
         module.exit_json(path=path, **write_file(module, path))
     module.fail_json(msg='this module runs through its action plugin; call it as a task in a play '

@@ -313,3 +313,120 @@ def change_pod(doc, container: str, flags=None, feature_gates=None, mounts=(),
                               style, dry_run)
     changed |= _set_mounts(doc, spec, container, mounts, style, dry_run)
     return changed
+
+
+# ------------------------------------------------------------------------------------- records
+# What an edit replaced, per subject: ``flags:NAME`` (the flag's value text), ``feature_gates:NAME`` (a bool),
+# ``host_path_mounts:NAME`` (the volume and the container's volumeMount, as plain data) and
+# ``annotations:NAME`` (a string). See module_utils/_record.py.
+
+def pod_subjects(flags=None, feature_gates=None, mounts=(), annotations=None) -> list:
+    """The subjects an edit with these arguments changes."""
+    subjects = ['flags:%s' % str(name).lstrip('-') for name in flags or {}]
+    subjects += ['feature_gates:%s' % name for name in feature_gates or {}]
+    subjects += ['host_path_mounts:%s' % mount.name for mount in mounts]
+    subjects += ['annotations:%s' % name for name in annotations or {}]
+    return subjects
+
+
+def _plain(value):
+    if is_mapping(value):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if is_list(value):
+        return [_plain(item) for item in value]
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _named(items, name: str):
+    found = [item for item in items or [] if is_mapping(item) and item.get('name') == name]
+    return _plain(found[0]) if found else None
+
+
+def observe_pod(doc, container: str, subjects, absent):
+    """{subject: its value in the manifest now, or ``absent``}."""
+    spec = find_container(doc, container)
+    field_items = None
+    values = {}
+    for subject in subjects:
+        kind, _sep, name = subject.partition(':')
+        value = absent
+        if kind in ('flags', 'feature_gates'):
+            if field_items is None:
+                field_items = _argument_list(spec, container)[1]
+            flag = 'feature-gates' if kind == 'feature_gates' else name
+            items = [item for item in field_items if _flag_name(item) == flag]
+            if items and kind == 'flags':
+                value = str(items[0]).partition('=')[2]
+            elif items:
+                gates = dict(parse_feature_gates(str(items[0]).partition('=')[2], container))
+                if name in gates:
+                    value = gates[name] in _TRUE_WORDS
+        elif kind == 'host_path_mounts':
+            volume, mount = _named(doc['spec'].get('volumes'), name), _named(spec.get('volumeMounts'), name)
+            if volume is not None or mount is not None:
+                value = {'volume': volume, 'volume_mount': mount}
+        elif kind == 'annotations':
+            metadata = doc.get('metadata')
+            annotations = metadata.get('annotations') if is_mapping(metadata) else None
+            if is_mapping(annotations) and name in annotations:
+                value = str(annotations[name])
+        else:
+            raise EditError('the record names %r, which is not a static_pod subject; it was not written by this '
+                            'collection: remove its section from the record' % subject)
+        values[subject] = value
+    return values
+
+
+def pod_created_containers(doc, container: str, mounts=(), annotations=None) -> list:
+    """Key paths of the mappings and lists an edit will create in the manifest."""
+    created = []
+    metadata = doc.get('metadata')
+    if any(value is not None for value in (annotations or {}).values()):
+        if not is_mapping(metadata):
+            created.append('metadata')
+        elif metadata.get('annotations') is None:
+            created.append('metadata.annotations')
+    if any(mount.state == 'present' for mount in mounts):
+        spec = find_container(doc, container)
+        if doc['spec'].get('volumes') is None:
+            created.append('spec.volumes')
+        if spec.get('volumeMounts') is None:
+            created.append('spec.containers[name=%s].volumeMounts' % container)
+    return created
+
+
+def restore_pod(doc, container: str, values: dict, absent, style: Style = Style(), dry_run: bool = False) -> bool:
+    """Put every subject of ``values`` back (``absent``: take it out); True when that changes anything."""
+    spec = find_container(doc, container)
+    flags, gates, annotations, changed = {}, {}, {}, False
+    for subject, value in values.items():
+        kind, _sep, name = subject.partition(':')
+        if kind == 'flags':
+            flags[name] = None if value is absent else value
+        elif kind == 'feature_gates':
+            gates[name] = None if value is absent else bool(value)
+        elif kind == 'annotations':
+            annotations[name] = None if value is absent else value
+        elif kind == 'host_path_mounts':
+            volume = mount = None
+            if value is not absent:
+                volume, mount = value.get('volume'), value.get('volume_mount')
+            volumes = _list_at(doc['spec'], 'volumes', 'spec', style, dry_run, create=volume is not None)
+            mounted = _list_at(spec, 'volumeMounts', 'spec.containers[name=%s]' % container, style, dry_run,
+                               create=mount is not None)
+            if volumes is not None:
+                changed |= _place(volumes, name, volume, 'spec.volumes', style, dry_run)
+            if mounted is not None:
+                changed |= _place(mounted, name, mount, 'spec.containers[name=%s].volumeMounts' % container,
+                                  style, dry_run)
+    changed |= _set_annotations(doc, annotations, style, dry_run)
+    wanted = {name: None if value is None else flag_text(name, value) for name, value in flags.items()}
+    if gates:
+        wanted['feature-gates'] = gates
+    if wanted:
+        field, items = _argument_list(spec, container)
+        changed |= _set_flags(items, wanted, 'spec.containers[name=%s].%s' % (container, field), style, dry_run)
+    return changed

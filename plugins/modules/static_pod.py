@@ -141,15 +141,37 @@ EXAMPLES = r'''
 
 RETURN = r'''
 path:
-  description: The manifest that was edited.
+  description: The file that was edited.
   returned: always
   type: str
   sample: /etc/kubernetes/manifests/kube-apiserver.yaml
+sha256:
+  description: SHA-256 of the file's content after the edit (as it would be, in check mode).
+  returned: when the file is there after the edit
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+created:
+  description: The file did not exist and the edit creates it.
+  returned: when the edit creates the file
+  type: bool
+  sample: true
 backup_file:
-  description: Where the backup of the previous manifest was written.
+  description: Where the backup of the previous content was written.
   returned: when O(backup=true) and the file changed
   type: str
   sample: /var/lib/kubetrace/backups/etc/kubernetes/manifests/kube-apiserver.yaml.20261126T140000.000000Z
+restored:
+  description: What O(restore=true) put back, as the record names it.
+  returned: with O(restore=true)
+  type: list
+  elements: str
+  sample: [tracing.endpoint, tracing.samplingRatePerMillion]
+kept:
+  description: What O(restore=true) left as it is, because it changed since this collection wrote it.
+  returned: with O(restore=true)
+  type: list
+  elements: str
+  sample: []
 '''
 
 from ansible.module_utils.basic import AnsibleModule
