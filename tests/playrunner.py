@@ -62,11 +62,14 @@ class Run:
         return self.results[0]['result']
 
 
-def run_task(work: Path, python: str, module: str, args: dict, check=False, diff=False, extra_tasks=()) -> Run:
+def run_task(work: Path, python: str, module: str, args: dict, check=False, diff=False, extra_tasks=(),
+             register=None) -> Run:
     """Run ``module`` with ``args`` as the first task of a play; count its executions on the node."""
     playbook = work / 'play.json'
     playbook.write_text(json.dumps([{'hosts': 'node', 'gather_facts': False,
-                                     'tasks': [{'name': 'under test', module: args}, *extra_tasks]}]))
+                                     'tasks': [dict({'name': 'under test', module: args},
+                                                    **({'register': register} if register else {})),
+                                               *extra_tasks]}]))
     inventory = work / 'inventory.ini'
     inventory.write_text('node ansible_connection=local ansible_python_interpreter=%s\n' % python)
     results = work / 'results.jsonl'

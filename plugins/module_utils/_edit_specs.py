@@ -45,6 +45,40 @@ STATIC_POD = dict(
     ), required_if=[('state', 'present', ('host_path', 'mount_path'))]),
 )
 
+SYSTEMD_DROPIN = dict(
+    {name: option for name, option in FILE_EDIT.items() if name not in ('create', 'validate')},
+    unit_files=dict(type='list', elements='path', default=[]),
+    exec_start_flags=dict(type='dict', default={}),
+    environment=dict(type='dict', default={}),
+    unset_environment=dict(type='list', elements='str', default=[]),
+    comment=dict(type='str', default=''),
+)
+
+KUBEADM_CONFIGMAP = dict(
+    name=dict(type='str', required=True, choices=['kubeadm-config', 'kubelet-config']),
+    key=dict(type='str'),
+    namespace=dict(type='str', default='kube-system'),
+    kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
+    set=dict(type='dict', default={}),
+    unset=dict(type='list', elements='str', default=[]),
+    component=dict(type='str', choices=['apiServer', 'controllerManager', 'scheduler', 'etcd']),
+    extra_args=dict(type='dict', default={}),
+    feature_gates=dict(type='dict', default={}),
+    extra_volumes=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        host_path=dict(type='path'),
+        mount_path=dict(type='path'),
+        read_only=dict(type='bool', default=True),
+        type=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    ), required_if=[('state', 'present', ('host_path', 'mount_path'))]),
+    backup=dict(type='bool', default=False),
+    backup_dir=dict(type='path', default=BACKUP_DIR),
+    record=dict(type='path'),
+    restore=dict(type='bool', default=False),
+    timeout=dict(type='int', default=15),
+)
+
 NODE_PHASE = dict(
     _kubetrace_phase=dict(type='str', choices=['read', 'write']),
     _kubetrace_content=dict(type='str'),
@@ -55,6 +89,8 @@ NODE_PHASE = dict(
     _kubetrace_record_content=dict(type='str'),
     _kubetrace_record_original_sha256=dict(type='str'),
     _kubetrace_record_first=dict(type='bool', default=True),
+    _kubetrace_also_read=dict(type='list', elements='path', default=[]),
+    _kubetrace_resource_version=dict(type='str'),
 )
 
 

@@ -20,7 +20,7 @@ from ansible_collections.kubetrace.tracing.plugins.module_utils._static_pod impo
 )
 from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import is_list, is_mapping
 
-COMPONENTS = ('apiServer', 'controllerManager', 'scheduler')
+COMPONENTS = ('apiServer', 'controllerManager', 'scheduler', 'etcd')
 _FORMS = {'kubeadm.k8s.io/v1beta3': 'map', 'kubeadm.k8s.io/v1beta4': 'list'}
 
 
@@ -38,6 +38,12 @@ def _form(doc) -> str:
 def _section(doc, component: str, create: bool, dry_run: bool):
     if component not in COMPONENTS:
         raise EditError('component must be one of %s, not %r' % (', '.join(COMPONENTS), component))
+    if component == 'etcd':            # a local etcd's arguments live in etcd.local; external etcd has none
+        local = doc.get('etcd', {}).get('local') if is_mapping(doc.get('etcd')) else None
+        if not is_mapping(local):
+            raise EditError('etcd.local is missing: this cluster runs an external etcd, whose flags kubeadm does '
+                            'not write; leave etcd out of what kubeadm-config keeps')
+        return local
     section = doc.get(component)
     if section is None and create:
         section = {}
@@ -175,4 +181,87 @@ def change_cluster_configuration(doc, component: str, extra_args=None, feature_g
     changed |= _set_volumes(section, volumes, component, dry_run)
     if changed and not dry_run and len(section) == 0 and hasattr(section, 'fa'):
         section.fa.set_flow_style()          # an emptied section goes back to kubeadm's {}
+    return changed
+
+
+# ------------------------------------------------------------------------------------- records
+# Subjects: ``extraArgs:NAME`` (the argument's value), ``feature_gates:NAME`` (a bool), ``extraVolumes:NAME``
+# (the volume item as plain data). See module_utils/_record.py.
+
+def cluster_subjects(extra_args=None, feature_gates=None, volumes=None) -> list:
+    subjects = ['extraArgs:%s' % str(name).lstrip('-') for name in extra_args or {}]
+    subjects += ['feature_gates:%s' % name for name in feature_gates or {}]
+    return subjects + ['extraVolumes:%s' % volume.get('name') for volume in volumes or []]
+
+
+def _plain(value):
+    if is_mapping(value):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if is_list(value):
+        return [_plain(item) for item in value]
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def observe_cluster(doc, component: str, subjects, absent) -> dict:
+    """{subject: its value in the ClusterConfiguration now, or ``absent``}."""
+    form = _form(doc)
+    section = _section(doc, component, create=False, dry_run=True)
+    args = dict(_args(section, form, component)) if section is not None else {}
+    volumes = section.get('extraVolumes') if section is not None else None
+    values = {}
+    for subject in subjects:
+        kind, _sep, name = subject.partition(':')
+        value = absent
+        if kind == 'extraArgs' and name in args:
+            value = args[name]
+        elif kind == 'feature_gates' and 'feature-gates' in args:
+            gates = dict(parse_feature_gates(args['feature-gates'], component + '.extraArgs'))
+            if name in gates:
+                value = gates[name] in ('1', 't', 'T', 'TRUE', 'true', 'True')
+        elif kind == 'extraVolumes':
+            found = [item for item in volumes or [] if is_mapping(item) and item.get('name') == name]
+            if found:
+                value = _plain(found[0])
+        elif kind not in ('extraArgs', 'feature_gates'):
+            raise EditError('the record names %r, which is not a kubeadm-config subject; remove its section from '
+                            'the record' % subject)
+        values[subject] = value
+    return values
+
+
+def restore_cluster(doc, component: str, values: dict, absent, dry_run: bool = False) -> bool:
+    """Put every subject of ``values`` back (``absent``: take it out); True when that changes anything."""
+    extra_args, gates, changed = {}, {}, False
+    for subject, value in values.items():
+        kind, _sep, name = subject.partition(':')
+        if kind == 'extraArgs':
+            extra_args[name] = None if value is absent else value
+        elif kind == 'feature_gates':
+            gates[name] = None if value is absent else bool(value)
+        elif kind == 'extraVolumes':
+            section = _section(doc, component, create=value is not absent, dry_run=dry_run)
+            items = section.get('extraVolumes') if section is not None else None
+            found = [item for item in items or [] if is_mapping(item) and item.get('name') == name]
+            if value is absent:
+                if found:
+                    changed = True
+                    if not dry_run:
+                        items.remove(found[0])
+                        if not items:
+                            del section['extraVolumes']
+            elif not found or _plain(found[0]) != value:
+                changed = True
+                if not dry_run:
+                    if items is None:
+                        section['extraVolumes'] = items = []
+                    if found:
+                        found[0].clear()
+                        found[0].update(value)
+                    else:
+                        items.append(value)
+    if extra_args or gates:
+        changed |= change_cluster_configuration(doc, component, extra_args, gates, None, dry_run)
     return changed

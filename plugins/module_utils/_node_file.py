@@ -62,6 +62,15 @@ def read_file(module, path: str) -> dict:
                 attributes_differ=attributes_differ)
 
 
+def read_text(path: str):
+    """Another file the edit depends on (a unit and its drop-ins), as text; None when it cannot be read."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def missing_dirs(path: str) -> list:
     """The folders above ``path`` that do not exist, outermost first."""
     missing = []
@@ -214,7 +223,7 @@ def write_file(module, path: str) -> dict:
             _make_dirs(module, params.get('_kubetrace_make_dirs'))
             candidate = _candidate(module, path, base64.b64decode(content))
             try:
-                if params['validate']:
+                if params.get('validate'):
                     _validate(module, path, candidate, params['validate'])
                 if params['backup'] and current is not None:
                     result['backup_file'] = _backup(module, path, params['backup_dir'])
@@ -244,6 +253,9 @@ def run(module) -> None:
             found['missing_dirs'] = missing_dirs(path)
         if module.params.get('record'):
             found.update(read_record(module, module.params['record']))
+        also = module.params.get('_kubetrace_also_read') or []
+        if also:
+            found['also'] = {other: read_text(other) for other in also}
         module.exit_json(changed=False, path=path, **found)
     if phase == 'write':
         module.exit_json(path=path, **write_file(module, path))

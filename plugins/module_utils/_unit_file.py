@@ -77,3 +77,57 @@ def command_line(argv) -> str:
     words = [word if _SAFE.match(word) else '"%s"' % word.replace('\\', '\\\\').replace('"', '\\"')
              for word in argv]
     return ' \\\n    '.join(words)
+
+
+def effective_exec_start(files) -> list:
+    """The command line systemd runs for a unit made of ``files`` ((path, text) pairs: the unit file, then its
+    drop-ins in the order systemd reads them): the last ExecStart=, where an empty ExecStart= resets the list."""
+    words, seen = [], []
+    for path, text in files:
+        if text is None:
+            continue
+        section = None
+        for line in _logical_lines(text):
+            if line.startswith('['):
+                section = line
+                continue
+            key, sep, value = line.partition('=')
+            if section != '[Service]' or not sep or key.strip() != 'ExecStart':
+                continue
+            value = value.strip().lstrip('@-:+!')
+            if not value:
+                words = []
+                continue
+            try:
+                words = shlex.split(value)
+            except ValueError as exc:
+                raise EditError('%s: ExecStart does not parse (%s)' % (path, exc)) from None
+        seen.append(path)
+    if not words:
+        raise EditError('no ExecStart in the [Service] section of %s; is it the unit that runs the program?'
+                        % (', '.join(seen) or 'the unit (none of its files could be read)'))
+    return words
+
+
+MARK = '# Written by kubetrace.tracing'
+
+
+def dropin_text(comment: str, argv=None, environment=None, unset_environment=()) -> str:
+    """A [Service] drop-in: variables taken out and set, and ExecStart replaced by ``argv`` when given."""
+    lines = [MARK + ('; ' + comment if comment else '') + '.',
+             '# playbooks/disable.yml removes this file; run site.yml again after changing the unit.',
+             '[Service]']
+    lines += ['UnsetEnvironment=%s' % name for name in unset_environment or ()]
+    for name, value in (environment or {}).items():
+        if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', str(name)):
+            raise EditError('environment: %r is not a variable name' % (name,))
+        text = 'true' if value is True else 'false' if value is False else str(value)
+        lines.append('Environment="%s=%s"' % (name, text.replace('\\', '\\\\').replace('"', '\\"')))
+    if argv:
+        lines += ['ExecStart=', 'ExecStart=' + command_line(argv)]
+    return '\n'.join(lines) + '\n'
+
+
+def written_by_us(text) -> bool:
+    """True for a drop-in this collection wrote (now, or before it kept records)."""
+    return bool(text) and 'kubetrace.tracing' in '\n'.join(text.splitlines()[:4])

@@ -76,6 +76,21 @@ class FileEditAction(ActionBase):
     LIBRARY_NAME = ''
     LIBRARY_PRESENT = True
     ENGINE = None
+    ALWAYS_CREATE = False          # a file the module itself makes whole (a drop-in), not one it edits
+    FILE_ARGUMENTS = True          # mode, owner, group...: not for a target that is no file
+
+    def target(self, params: dict) -> str:
+        """What is edited, as messages, diffs and the record name it."""
+        return params['path']
+
+    def write_arguments(self, read: dict) -> dict:
+        """More arguments for the write call, from what the read call returned."""
+        return {}
+
+    def missing(self, params: dict, read: dict):
+        """The result when the target does not exist and the task cannot create it; None to go on."""
+        raise AnsibleActionFail('%s: file does not exist; set create: true to create it, or fix path'
+                                % self.target(params))
 
     # ------------------------------------------------------------------ what a subclass provides
 
@@ -164,14 +179,14 @@ class FileEditAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        spec = dict(self.ARGUMENT_SPEC, **FILE_COMMON_ARGUMENTS)
+        spec = dict(self.ARGUMENT_SPEC, **FILE_COMMON_ARGUMENTS) if self.FILE_ARGUMENTS else self.ARGUMENT_SPEC
         _validation, params = self.validate_argument_spec(argument_spec=spec)
         params = plain_data(params)
-        path = params['path']
+        path = self.target(params)
         if not self.LIBRARY_PRESENT:
             raise AnsibleActionFail('%s needs the Python library %s on the controller; %s'
                                     % (self.MODULE, self.LIBRARY_NAME, _LIBRARIES))
-        if params['validate'] and '%s' not in params['validate']:
+        if params.get('validate') and '%s' not in params['validate']:
             raise AnsibleActionFail('%s: validate must contain %%s where the candidate file goes, '
                                     'e.g. "kubeadm config validate --config %%s"' % path)
         if params.get('restore') and not params.get('record'):
@@ -179,7 +194,7 @@ class FileEditAction(ActionBase):
                                     'the edits that changed this file were given' % path)
         self.check_params(params)
 
-        read = self._node(task_vars, params, phase='read')
+        read = self._read = self._node(task_vars, params, phase='read')
         if read.get('failed'):
             return dict(read, changed=False)
         if read['exists']:
@@ -189,11 +204,13 @@ class FileEditAction(ActionBase):
             except UnicodeDecodeError as exc:
                 raise AnsibleActionFail('%s: not UTF-8 text (byte %d); only text files can be edited'
                                         % (path, exc.start)) from None
-        elif params.get('create') or params.get('restore'):
+        elif params.get('create') or params.get('restore') or self.ALWAYS_CREATE:
             raw, original = None, ''
         else:
-            raise AnsibleActionFail('%s: file does not exist; set create: true to create it, or fix path'
-                                    % path)
+            stop = self.missing(params, read)
+            if stop is not None:
+                return dict(result, **stop)
+            raw, original = None, ''
         record_text = base64.b64decode(read['record_content']).decode('utf-8') if read.get('record_content') else ''
         try:
             record = _record.load(record_text, params['record']) if params.get('record') else None
@@ -206,7 +223,7 @@ class FileEditAction(ActionBase):
         return self._finish(result, task_vars, params, read, raw, original, outcome, record, record_text)
 
     def _finish(self, result, task_vars, params, read, raw, original, outcome, record, record_text):
-        path = params['path']
+        path = self.target(params)
         deleting = outcome.text is None
         content_changed = deleting or outcome.text != original or (not read['exists'] and not params.get('restore'))
         new_record = _record.dump(record) if record is not None else record_text
@@ -226,7 +243,7 @@ class FileEditAction(ActionBase):
         record_changed = new_record != record_text
         if (not result['changed'] and not record_changed) or self._task.check_mode:
             return result
-        phase = dict(phase='write')
+        phase = dict(self.write_arguments(read), phase='write')
         if deleting:
             phase.update(delete=True, original_sha256=_sha256(raw), remove_dirs=outcome.remove_dirs)
         elif content_changed:

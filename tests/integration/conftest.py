@@ -21,7 +21,8 @@ def node():
 @pytest.fixture
 def play(node, tmp_path):
     """play(module, args, check=False, diff=False, as_nobody=False) -> playrunner.Run."""
-    def run(module, args, check=False, diff=False, as_nobody=False, extra_tasks=()):
+    def run(module, args, check=False, diff=False, as_nobody=False, extra_tasks=(), register=None):
         python = node.python_as_nobody if as_nobody else node.python
-        return run_task(tmp_path, python, module, args, check=check, diff=diff, extra_tasks=extra_tasks)
+        return run_task(tmp_path, python, module, args, check=check, diff=diff, extra_tasks=extra_tasks,
+                        register=register)
     return run
