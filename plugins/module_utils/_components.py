@@ -72,6 +72,11 @@ def environment_words(text: str) -> list:
     return words
 
 
+def environment_names(text: str) -> set:
+    """Names of the variables that KEY=VALUE environment text (systemd Environment=, an env file) sets."""
+    return set(re.findall(r'(?:^|\s|")([A-Za-z_][A-Za-z0-9_]*)=', text or ''))
+
+
 def parse_ctr_plugins(text: str) -> dict:
     """{'TYPE ID': 'STATUS'} from ``ctr plugins ls``."""
     plugins = {}

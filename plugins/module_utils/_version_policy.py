@@ -86,7 +86,8 @@ def tracing_feature_gate_changes(component: str, version, state: str = 'present'
     present: the gate is written where the feature is off by default, and taken out everywhere else:
     there it is redundant while the gate is on by default or locked, and it stops the component once
     the gate is removed from the code, so a cluster upgraded past that point must not carry it.
-    absent: undoing takes out what present wrote (only where the feature is off by default).
+    absent: the record of what the role replaced puts back what the operator had; only where the gate is
+    removed from the code is it taken out whatever the record says, since naming it stops the component.
     """
     if state not in ('present', 'absent'):
         raise PolicyError('state must be present or absent, not %r' % (state,))
@@ -95,7 +96,7 @@ def tracing_feature_gate_changes(component: str, version, state: str = 'present'
     if stage == 'unsupported':
         tracing_feature_gates(component, version)          # raises with the version it needs
     if state == 'absent':
-        return {gate: None} if stage == 'off_by_default' else {}
+        return {gate: None} if stage == 'removed' else {}
     return {gate: True} if stage == 'off_by_default' else {gate: None}
 
 
@@ -124,6 +125,28 @@ def kubelet_config_dir_support(version) -> str:
     if minor >= (1, 28):
         return 'flag_with_env'
     return 'none'
+
+
+def kubelet_config_target(version, config_dir=None, config_dir_env=False, mode='auto') -> str:
+    """Where the kubelet's tracing settings go: ``dropin`` (a file in its --config-dir) or ``config`` (its
+    --config file). A drop-in only where this kubelet reads it: it runs with --config-dir, and on 1.28-1.29
+    its environment also sets KUBELET_CONFIG_DROPIN_DIR_ALPHA (without it those kubelets refuse the flag, so
+    one that runs with --config-dir and no variable visible in its unit is not trusted with a drop-in)."""
+    support = kubelet_config_dir_support(version)
+    readable = bool(config_dir) and (support == 'flag' or (support == 'flag_with_env' and bool(config_dir_env)))
+    if mode == 'config':
+        return 'config'
+    if mode == 'dropin':
+        if not readable:
+            why = ('it runs without --config-dir' if not config_dir else
+                   'kubelet %s reads no --config-dir drop-ins' % version if support == 'none' else
+                   'kubelet %s reads --config-dir drop-ins only with KUBELET_CONFIG_DROPIN_DIR_ALPHA in its '
+                   'environment, which its unit does not set' % version)
+            raise PolicyError('a drop-in would be ignored: %s; use mode config (the --config file) or auto' % why)
+        return 'dropin'
+    if mode != 'auto':
+        raise PolicyError('mode must be auto, dropin or config, not %r' % (mode,))
+    return 'dropin' if readable else 'config'
 
 
 def kubeadm_config_api(version) -> dict:
@@ -206,3 +229,27 @@ def jaeger_query_apis(version) -> list:
     if found.major < 2:
         raise PolicyError('Jaeger %s is v1, which reached end of life on 2025-12-31; use Jaeger 2.x' % version)
     return ['api_v3', 'api_v2'] if found[:2] < (2, 21) else ['api_v3']
+
+
+_CONTAINERD_TABLES = {
+    # config version 2 names a plugin by its type and id; version 1 by its id alone (containerd 1.x reads both
+    # forms of the file, and ignores a version 2 name in a version 1 file)
+    2: ('plugins."io.containerd.tracing.processor.v1.otlp"', 'plugins."io.containerd.internal.v1.tracing"'),
+    1: ('plugins.otlp', 'plugins.tracing'),
+}
+
+
+def _containerd_tracing_tables(config_version) -> list:
+    """The config.toml tables of containerd's two tracing plugins, as this file's ``version`` names them."""
+    try:
+        return list(_CONTAINERD_TABLES[int(config_version or 1)])
+    except (KeyError, ValueError):
+        raise PolicyError('containerd config version %r carries no tracing tables this collection knows (version 1 '
+                          'and 2 do; containerd 2.x reads its tracing from OTEL_* variables)' % (config_version,)) from None
+
+
+def containerd_tracing_keys(config_version, endpoint, protocol, sampling_ratio, service_name) -> dict:
+    """Key path -> value of the tracing settings in a containerd config.toml of ``config_version``."""
+    otlp, tracing = _containerd_tracing_tables(config_version)
+    return {otlp + '.endpoint': endpoint, otlp + '.protocol': protocol, otlp + '.insecure': True,
+            tracing + '.sampling_ratio': float(sampling_ratio), tracing + '.service_name': service_name}

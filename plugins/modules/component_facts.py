@@ -79,7 +79,8 @@ ansible_facts:
         - Each has C(present), C(version), C(runs_as) (C(static_pod), C(systemd), C(installed) for a
           program that neither runs, or C(absent)), C(binary), C(manifest) and C(unit)
           (C(name), C(active), C(fragment_path), C(drop_in_paths)).
-        - kubelet adds C(config) and C(config_dir) from its command line.
+        - kubelet adds C(config) and C(config_dir) from its command line, and C(config_dir_env), whether its unit or
+          environment files set C(KUBELET_CONFIG_DROPIN_DIR_ALPHA) (kubelets 1.28-1.29 read drop-ins only with it).
         - containerd adds C(tracing_plugin) (true, false, or null when the daemon could not be asked),
           C(tracing_plugin_status), C(tracing_plugin_error), C(config) and C(config_version).
       returned: always
@@ -98,6 +99,12 @@ ansible_facts:
           tracing_plugin_error: null
           config: /etc/containerd/config.toml
           config_version: 2
+    kubetrace_components_asked:
+      description: The options these facts were gathered with, so that a role can tell whether they serve it.
+      returned: always
+      type: dict
+      sample: {manifest_dir: /etc/kubernetes/manifests, containerd_address: /run/containerd/containerd.sock,
+               containerd_config: /etc/containerd/config.toml}
 '''
 
 import os
@@ -198,12 +205,20 @@ def describe(node, program, unit_name, manifest):
     ), unit, argv
 
 
+DROPIN_VARIABLE = 'KUBELET_CONFIG_DROPIN_DIR_ALPHA'   # kubelets 1.28-1.29 read --config-dir only with it
+
+
 def kubelet_details(node, unit, argv):
-    words = list(argv) + _components.environment_words(unit.get('Environment', '') if unit else '')
+    environment = unit.get('Environment', '') if unit else ''
+    words = list(argv) + _components.environment_words(environment)
+    names = _components.environment_names(environment)
     for env_file in ('/var/lib/kubelet/kubeadm-flags.env', '/etc/default/kubelet', '/etc/sysconfig/kubelet'):
-        words += _components.environment_words(node.read(env_file))
+        text = node.read(env_file)
+        words += _components.environment_words(text)
+        names |= _components.environment_names(text)
     return dict(config=_components.flag_value(words, 'config'),
-                config_dir=_components.flag_value(words, 'config-dir'))
+                config_dir=_components.flag_value(words, 'config-dir'),
+                config_dir_env=DROPIN_VARIABLE in names)
 
 
 def containerd_details(node, params, binary):
@@ -246,7 +261,8 @@ def main():
                                if facts[fact]['present'] else
                                dict(tracing_plugin=None, tracing_plugin_status=None,
                                     tracing_plugin_error='containerd is absent', config=None, config_version=None))
-    module.exit_json(changed=False, ansible_facts=dict(kubetrace_components=facts))
+    asked = {name: module.params[name] for name in ('manifest_dir', 'containerd_address', 'containerd_config')}
+    module.exit_json(changed=False, ansible_facts=dict(kubetrace_components=facts, kubetrace_components_asked=asked))
 
 
 if __name__ == '__main__':

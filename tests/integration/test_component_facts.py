@@ -87,3 +87,26 @@ def test_real_containerd_validates_the_candidate(play, tmp_path):
     accepted = play('kubetrace.tracing.toml_edit', {'path': str(path), 'validate': validate, 'set': {
         "plugins.'io.containerd.internal.v1.tracing'.service_name": 'containerd'}})
     assert accepted.result['changed'] is True
+
+
+@pytest.mark.parametrize('config_version', [1, 2])
+def test_the_tracing_keys_are_the_ones_containerd_reads_for_the_files_version(tmp_path, config_version):
+    """containerd 1.x names a plugin by its id in a version 1 file and by type and id in a version 2 file, and
+    ignores the other form: its own `config dump` shows which ones it took (Debian 13's 1.7.24, which has the
+    tracing plugins; Debian 12's 1.6.20 has none to show)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.kubetrace.tracing.plugins.module_utils import _toml_doc, _tree, _version_policy
+
+    keys = _version_policy.containerd_tracing_keys(config_version, '10.0.0.5:4318', 'http/protobuf', 0.5, 'mine')
+    compiled = _tree.compile_paths(keys, [])
+    text = _toml_doc.edit('version = %d\n' % config_version,
+                          lambda doc, dry_run: _tree.apply_paths(doc, compiled, _toml_doc.STYLE, dry_run))
+    (tmp_path / 'config.toml').write_text(text)
+    binary = containerd.debian('trixie') / 'bin' / 'containerd'
+    dump = subprocess.run([str(binary), '--config', str(tmp_path / 'config.toml'), 'config', 'dump'],
+                          capture_output=True, text=True, check=True).stdout
+    otlp = dump.split('[plugins."io.containerd.tracing.processor.v1.otlp"]', 1)[1].split('\n\n', 1)[0]
+    tracing = dump.split('[plugins."io.containerd.internal.v1.tracing"]', 1)[1].split('\n\n', 1)[0]
+    assert 'endpoint = "10.0.0.5:4318"' in otlp and 'protocol = "http/protobuf"' in otlp
+    assert 'sampling_ratio = 0.5' in tracing and 'service_name = "mine"' in tracing

@@ -74,3 +74,10 @@ def test_ctr_plugins_table():
 @pytest.mark.parametrize('text, version', [('version = 2\n[plugins]\n', 2), ('# empty\n', 1), ('  version=3', 3)])
 def test_containerd_config_version(text, version):
     assert c.toml_config_version(text) == version
+
+
+def test_environment_names_of_a_unit_and_an_env_file():
+    assert c.environment_names('KUBELET_KUBEADM_ARGS="--node-ip=10.0.0.2" KUBELET_CONFIG_DROPIN_DIR_ALPHA=on') == {
+        'KUBELET_KUBEADM_ARGS', 'KUBELET_CONFIG_DROPIN_DIR_ALPHA'}
+    assert c.environment_names('"A=1" B=2\nC="x y=z"') >= {'A', 'B', 'C'}
+    assert c.environment_names(None) == set()

@@ -176,16 +176,17 @@ def test_etcd_flag_values_on_early_35_have_no_sampling_rate_and_undo_is_all_none
 
 
 @pytest.mark.parametrize('component, version, present, absent', [
-    ('kube-apiserver', '1.26.15', {'APIServerTracing': True}, {'APIServerTracing': None}),
+    ('kube-apiserver', '1.26.15', {'APIServerTracing': True}, {}),
     ('kube-apiserver', '1.27.0', {'APIServerTracing': None}, {}),
     ('kube-apiserver', '1.33.13', {'APIServerTracing': None}, {}),
     ('kube-apiserver', '1.36.3', {'APIServerTracing': None}, {}),
-    ('kube-apiserver', '1.37.2', {'APIServerTracing': None}, {}),
-    ('kubelet', '1.25.0', {'KubeletTracing': True}, {'KubeletTracing': None}),
+    ('kube-apiserver', '1.37.2', {'APIServerTracing': None}, {'APIServerTracing': None}),
+    ('kubelet', '1.25.0', {'KubeletTracing': True}, {}),
     ('kubelet', '1.33.13', {'KubeletTracing': None}, {}),
-    ('kubelet', '1.38.0', {'KubeletTracing': None}, {}),
+    ('kubelet', '1.37.2', {'KubeletTracing': None}, {}),
+    ('kubelet', '1.38.0', {'KubeletTracing': None}, {'KubeletTracing': None}),
 ])
-def test_gate_changes_write_the_gate_only_where_needed_and_take_it_out_elsewhere(component, version, present, absent):
+def test_gate_changes_write_the_gate_only_where_needed_and_an_undo_never_names_a_removed_one(component, version, present, absent):
     assert policy.tracing_feature_gate_changes(component, version) == present
     assert policy.tracing_feature_gate_changes(component, version, 'absent') == absent
 
@@ -195,3 +196,45 @@ def test_gate_changes_refuse_versions_without_tracing_and_unknown_states():
         policy.tracing_feature_gate_changes('kube-apiserver', '1.21.0')
     with pytest.raises(policy.PolicyError, match='present or absent'):
         policy.tracing_feature_gate_changes('kubelet', '1.30.0', 'off')
+
+
+@pytest.mark.parametrize('version, config_dir, env, mode, target', [
+    ('1.37.2', '/etc/kubernetes/kubelet.conf.d', False, 'auto', 'dropin'),
+    ('1.37.2', None, False, 'auto', 'config'),
+    ('1.37.2', '/etc/kubernetes/kubelet.conf.d', False, 'config', 'config'),
+    ('1.29.9', '/etc/kubernetes/kubelet.conf.d', True, 'auto', 'dropin'),
+    ('1.29.9', '/etc/kubernetes/kubelet.conf.d', False, 'auto', 'config'),
+    ('1.28.0', '/etc/kubernetes/kubelet.conf.d', True, 'dropin', 'dropin'),
+    ('1.27.16', '/etc/kubernetes/kubelet.conf.d', True, 'auto', 'config'),
+])
+def test_kubelet_config_target_writes_a_drop_in_only_where_the_kubelet_reads_it(version, config_dir, env, mode, target):
+    assert policy.kubelet_config_target(version, config_dir, env, mode) == target
+
+
+@pytest.mark.parametrize('version, config_dir, env, message', [
+    ('1.37.2', None, False, 'it runs without --config-dir'),
+    ('1.29.9', '/etc/kubelet.conf.d', False, 'reads --config-dir drop-ins only with KUBELET_CONFIG_DROPIN_DIR_ALPHA'),
+    ('1.27.16', '/etc/kubelet.conf.d', True, 'kubelet 1.27.16 reads no --config-dir drop-ins'),
+])
+def test_a_drop_in_the_kubelet_would_ignore_is_refused(version, config_dir, env, message):
+    with pytest.raises(policy.PolicyError, match=message):
+        policy.kubelet_config_target(version, config_dir, env, 'dropin')
+
+
+@pytest.mark.parametrize('config_version, otlp', [
+    (2, 'plugins."io.containerd.tracing.processor.v1.otlp".endpoint'),
+    ('2', 'plugins."io.containerd.tracing.processor.v1.otlp".endpoint'),
+    (1, 'plugins.otlp.endpoint'),
+    (None, 'plugins.otlp.endpoint'),
+])
+def test_containerd_tracing_keys_follow_the_config_version(config_version, otlp):
+    keys = policy.containerd_tracing_keys(config_version, '10.0.0.5:4318', 'http/protobuf', 1, 'containerd')
+    assert keys[otlp] == '10.0.0.5:4318'
+    assert sorted(key.rsplit('.', 1)[1] for key in keys) == ['endpoint', 'insecure', 'protocol', 'sampling_ratio',
+                                                             'service_name']
+    assert isinstance([value for key, value in keys.items() if key.endswith('sampling_ratio')][0], float)
+
+
+def test_a_containerd_config_version_without_tracing_tables_is_refused():
+    with pytest.raises(policy.PolicyError, match='config version 3 carries no tracing tables'):
+        policy.containerd_tracing_keys(3, 'a:1', 'grpc', 1.0, 'containerd')

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubetrace.tracing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private to kubetrace.tracing: the backend's address as each component writes it.
+
+kube-apiserver, the kubelet and etcd take ``host:port`` (gRPC, no scheme), containerd's TOML keys too,
+and its OTEL_* variables a URL. An IPv6 address goes in brackets in both (``[fd00::5]:4317``); anything
+that is not an address or a host name is refused with what to write instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
+
+_LABEL = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
+
+
+def _host(host, variable: str) -> str:
+    text = str(host if host is not None else '').strip()
+    bare = text[1:-1] if text.startswith('[') and text.endswith(']') else text
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        address = None
+    if address is not None:
+        return '[%s]' % address.compressed if address.version == 6 else address.compressed
+    if text and len(text) <= 253 and all(_LABEL.match(label) for label in text.rstrip('.').split('.')):
+        return text
+    hint = ''
+    if '://' in text:
+        hint = ' without the scheme (the components add what they need)'
+    elif text.count(':') == 1 and not text.startswith('['):
+        hint = ' without the port (the port is a variable of its own)'
+    elif '/' in text:
+        hint = ' without a path'
+    raise EditError('%s must be a host name, an IPv4 address or an IPv6 address, not %r; write it%s'
+                    % (variable, host, hint or ' as 10.0.0.5, fd00::5 or jaeger.example.org'))
+
+
+def _port(port, variable: str) -> int:
+    if isinstance(port, bool) or not re.match(r'^\s*\d+\s*$', str(port)) or not 0 < int(port) < 65536:
+        raise EditError('%s must be a port from 1 to 65535, not %r' % (variable, port))
+    return int(port)
+
+
+def host_port(host, port, variable: str = 'the backend address') -> str:
+    """``host:port`` with an IPv6 address in brackets: ``[fd00::5]:4317``."""
+    return '%s:%d' % (_host(host, variable), _port(port, variable.replace('backend', 'port')))
+
+
+def url(host, port, variable: str = 'the backend address', scheme: str = 'http') -> str:
+    """``scheme://host:port``, as the OTEL_EXPORTER_OTLP_ENDPOINT variable takes it."""
+    return '%s://%s' % (scheme, host_port(host, port, variable))
+
+
+def bare_host(host, variable: str = 'the backend address') -> str:
+    """The host as a socket connects to it: an IPv6 address without its brackets."""
+    return _host(host, variable).strip('[]')
