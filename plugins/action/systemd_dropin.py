@@ -25,9 +25,10 @@ class ActionModule(FileEditAction):
 
     def text(self, params, also):
         argv = None
-        if params['exec_start_flags']:
+        if params['exec_start_flags'] or params['feature_gates']:
             files = [(path, also.get(path)) for path in params['unit_files'] if path != params['path']]
             argv = _unit_file.with_flags(_unit_file.effective_exec_start(files), params['exec_start_flags'])
+            argv = _unit_file.with_feature_gates(argv, params['feature_gates'], 'ExecStart of ' + params['unit_files'][0])
         return _unit_file.dropin_text(params['comment'], argv, params['environment'], params['unset_environment'])
 
     def _present(self, target, original, exists, params, record, missing_dirs):

@@ -49,6 +49,7 @@ SYSTEMD_DROPIN = dict(
     {name: option for name, option in FILE_EDIT.items() if name not in ('create', 'validate')},
     unit_files=dict(type='list', elements='path', default=[]),
     exec_start_flags=dict(type='dict', default={}),
+    feature_gates=dict(type='dict', default={}),
     environment=dict(type='dict', default={}),
     unset_environment=dict(type='list', elements='str', default=[]),
     comment=dict(type='str', default=''),
@@ -77,6 +78,15 @@ KUBEADM_CONFIGMAP = dict(
     record=dict(type='path'),
     restore=dict(type='bool', default=False),
     timeout=dict(type='int', default=15),
+)
+
+COMPONENT_RESTART = dict(
+    name=dict(type='str', required=True),
+    unit=dict(type='str'),
+    ready=dict(type='dict', required=True),
+    restored_ready=dict(type='dict'),
+    edits=dict(type='list', elements='dict', default=[]),
+    log_hint=dict(type='str', default=''),
 )
 
 NODE_PHASE = dict(

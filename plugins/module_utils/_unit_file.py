@@ -14,7 +14,12 @@ import re
 import shlex
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-from ansible_collections.kubetrace.tracing.plugins.module_utils._static_pod import flag_text
+from ansible_collections.kubetrace.tracing.plugins.module_utils._static_pod import (
+    _gate_values,
+    flag_text,
+    merge_feature_gates,
+    parse_feature_gates,
+)
 
 _SAFE = re.compile(r'^[A-Za-z0-9_@%+=:,./-]+$')
 
@@ -70,6 +75,19 @@ def with_flags(argv, flags: dict) -> list:
         else:
             result.append(flag_text(name, value))
     return result
+
+
+def with_feature_gates(argv, feature_gates: dict, where: str = 'ExecStart') -> list:
+    """argv with ``feature_gates`` (gate -> bool, None removes) merged into its --feature-gates (other gates and
+    their order kept; the flag goes when no gate is left)."""
+    wanted = _gate_values(feature_gates)
+    if not wanted:
+        return list(argv)
+    current = [word.partition('=')[2] for word in argv if word.startswith('--feature-gates=')]
+    if len(current) > 1:
+        raise EditError('%s has --feature-gates %d times; keep one and run again' % (where, len(current)))
+    gates = merge_feature_gates(parse_feature_gates(current[0], where) if current and current[0] else [], wanted)
+    return with_flags(argv, {'feature-gates': ','.join('%s=%s' % gate for gate in gates) if gates else None})
 
 
 def command_line(argv) -> str:

@@ -21,7 +21,7 @@ description:
     folder for the call and removed after); the node needs only Python 3. The patch carries the ConfigMap's
     resourceVersion, so a concurrent change makes the task fail rather than be overwritten.
   - A cluster without the ConfigMap (not made by kubeadm) is reported and left alone.
-  - O(record) and O(restore) work as for the file edit modules: the record notes what each argument, gate, volume
+  - O(record) and O(restore) work as for the file edit modules; the record notes what each argument, gate, volume
     or key held before, and an undo puts exactly that back.
 options:
   name:

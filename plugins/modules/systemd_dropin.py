@@ -34,6 +34,12 @@ options:
         a flag out. Empty leaves ExecStart alone.
     type: dict
     default: {}
+  feature_gates:
+    description:
+      - Gates merged into the command line's C(--feature-gates) (gate to true or false; null takes one out), the other
+        gates and their order kept; the flag goes when no gate is left. Needs O(unit_files).
+    type: dict
+    default: {}
   environment:
     description: Variables to set (C(Environment="NAME=value")).
     type: dict

@@ -90,3 +90,19 @@ def test_a_drop_in_text_sets_unsets_and_replaces_the_command_line():
 def test_a_variable_name_that_is_not_one_is_refused():
     with pytest.raises(EditError, match="environment: 'A B' is not a variable name"):
         _unit_file.dropin_text('', None, {'A B': 1})
+
+
+@pytest.mark.parametrize('argv, gates, expected', [
+    (['k', '--v=2'], {'APIServerTracing': True}, ['k', '--v=2', '--feature-gates=APIServerTracing=true']),
+    (['k', '--feature-gates=A=false'], {'APIServerTracing': True}, ['k', '--feature-gates=A=false,APIServerTracing=true']),
+    (['k', '--feature-gates=APIServerTracing=true'], {'APIServerTracing': None}, ['k']),
+    (['k', '--feature-gates=A=true,APIServerTracing=true'], {'APIServerTracing': None}, ['k', '--feature-gates=A=true']),
+    (['k'], {}, ['k']),
+])
+def test_feature_gates_merge_into_the_command_line(argv, gates, expected):
+    assert _unit_file.with_feature_gates(argv, gates) == expected
+
+
+def test_a_malformed_gate_on_the_command_line_is_refused():
+    with pytest.raises(EditError, match='is malformed'):
+        _unit_file.with_feature_gates(['k', '--feature-gates=A'], {'B': True})
