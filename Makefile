@@ -1,5 +1,5 @@
 # Entry points; each is one command of the README. Run as root (the lab makes namespaces and links).
-.PHONY: test sanity bench demo demo-down
+.PHONY: test sanity bench bench-scale demo demo-down
 
 LAB ?= .lab
 VENV ?= .venv
@@ -15,6 +15,11 @@ sanity:
 # Figures for the edit modules: remote executions per task and controller time per edit.
 bench:
 	$(VENV)/bin/python tests/bench/edit_bench.py
+
+# Figures for site.yml at scale: first run and re-run with 1 and WORKERS workers, seconds per added node.
+WORKERS ?= 20
+bench-scale:
+	$(VENV)/bin/python tests/bench/scale_bench.py --workers 1,$(WORKERS)
 
 # The main job on the built-in lab: boot five nodes (a kubeadm control plane among them), run site.yml,
 # ask the seed's question (create a deployment and a pod through kube-apiserver), make containerd do some

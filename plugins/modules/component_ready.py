@@ -140,6 +140,12 @@ msg:
   returned: always
   type: str
   sample: "kube-apiserver: https://127.0.0.1:6443/readyz answered 503 after 180 s"
+problems:
+  description: Each condition that did not hold at the last try, in words (without the component's name).
+  returned: always
+  type: list
+  elements: str
+  sample: ['cannot connect to 10.0.0.5 port 4317 (Connection refused)']
 pids:
   description: Pids of the processes named by O(process) that count (not in O(process.not_pids)) and run with its flags.
   returned: when O(process) is given
@@ -266,7 +272,7 @@ def main():
         if not problems or elapsed + params['interval'] > params['timeout']:
             break
         time.sleep(params['interval'])
-    result.update(ready=not problems, elapsed=round(elapsed, 1))
+    result.update(ready=not problems, elapsed=round(elapsed, 1), problems=problems)
     if problems:
         result['msg'] = '%s: %s%s' % (params['name'], '; '.join(problems),
                                       ' after %d s' % params['timeout'] if params['timeout'] else '')

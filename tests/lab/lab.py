@@ -659,6 +659,7 @@ def up(lab_dir, nodes, timeout=READY_TIMEOUT):
         raise LabError(f"a lab is already up in {lab_dir}; run down first")
     down(lab_dir, quiet=True)                       # leftovers of an earlier, interrupted run
     ensure_host_tools()
+    raise_inotify_limit(len(nodes))
     bases = {suite: str(base(suite)) for suite in sorted({n["suite"] for n in nodes})}
     lab = names(lab_dir)
     state = {"lab": lab["id"], "lab_dir": str(lab_dir), "status": "starting",
@@ -705,6 +706,24 @@ def up(lab_dir, nodes, timeout=READY_TIMEOUT):
             log(str(error))
         raise
     return state
+
+
+INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_instances")
+INOTIFY_PER_NODE = 8        # a booting systemd, journald, udev and sshd each keep a few inotify instances
+
+
+def raise_inotify_limit(count, limit_file=INOTIFY_LIMIT):
+    """All nodes' processes are root on the host and share one inotify budget; at the default 128 the 26th node
+    fails to boot ("Too many open files"). Raise it where it is lower than the lab needs, and say so."""
+    try:
+        current = int(limit_file.read_text())
+    except (OSError, ValueError):
+        return
+    wanted = max(1024, 128 + INOTIFY_PER_NODE * count * 4)
+    if current < wanted:
+        limit_file.write_text(f"{wanted}\n")
+        log(f"raised fs.inotify.max_user_instances from {current} to {wanted} for {count} nodes "
+            f"(every node's systemd counts against root's inotify instances on this host)")
 
 
 def make_key(lab_dir, ident):

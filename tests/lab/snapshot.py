@@ -1,7 +1,11 @@
 """What a dry run must not change on a lab node: the bytes of every file the roles touch, and which process of
 each component runs (its pid and start time), so `--check` can be shown to change nothing.
 
-    python3 tests/lab/snapshot.py LAB_DIR [NODE ...]      # prints {node: {what: fingerprint}} as JSON
+    python3 tests/lab/snapshot.py LAB_DIR [NODE ...]                   # prints {node: {what: fingerprint}} as JSON
+    python3 tests/lab/snapshot.py --save FILE LAB_DIR [NODE ...]       # writes it to FILE
+
+A control-plane node's fingerprint also holds the ConfigMaps kubeadm upgrade and join read (kubeadm-config,
+kubelet-config), as `configmap NAME KEY`.
 
 Runs as root, Python 3.11 standard library only.
 """
@@ -39,13 +43,24 @@ print(json.dumps({key: sorted(value) if isinstance(value, list) else value for k
 
 
 def snapshot(lab_dir, names=None):
-    """{node: {"file PATH": sha256, "process NAME": ["pid:starttime", ...]}} for the lab's nodes (or those named)."""
+    """{node: {"file PATH": sha256, "process NAME": ["pid:starttime", ...], "configmap NAME KEY": sha256}} for the
+    lab's nodes (or those named)."""
+    import scenario  # pylint: disable=import-outside-toplevel  # the lab's ConfigMap reader
     state = lab.load_state(str(lab_dir)) or {}
     result = {}
     for name in names or sorted(state.get("nodes", {})):
         answer = lab.ssh(str(lab_dir), name, "python3", "-c", shlex.quote(ON_NODE))
         result[name] = json.loads(answer.stdout)
+        if "kube_control_plane" in state["nodes"][name].get("groups", []):
+            result[name].update(scenario.configmap_sums(lab_dir, name))
     return result
+
+
+def settings_changed(before, after):
+    """Like changes(), for files and ConfigMaps only (a component restarted in between has a new process)."""
+    keep = ("file ", "configmap ")
+    return changes({node: {k: v for k, v in found.items() if k.startswith(keep)} for node, found in before.items()},
+                   {node: {k: v for k, v in found.items() if k.startswith(keep)} for node, found in after.items()})
 
 
 def changes(before, after):
@@ -57,5 +72,16 @@ def changes(before, after):
     return differ
 
 
+def main(argv):
+    save = None
+    if argv[:1] == ["--save"]:
+        save, argv = argv[1], argv[2:]
+    text = json.dumps(snapshot(argv[0], argv[1:] or None), indent=2, sort_keys=True) + "\n"
+    if save:
+        Path(save).write_text(text)
+    else:
+        print(text, end="")
+
+
 if __name__ == "__main__":
-    print(json.dumps(snapshot(sys.argv[1], sys.argv[2:] or None), indent=2, sort_keys=True))
+    main(sys.argv[1:])

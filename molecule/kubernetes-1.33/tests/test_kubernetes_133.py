@@ -1,5 +1,6 @@
-"""Kubernetes 1.33 after converge and idempotence: the versioned settings, spans from all four components,
-an apiserver trace into etcd, and disable.yml putting back kubeadm's bytes."""
+"""Kubernetes 1.33 after prepare (the operator's own tracing settings), converge and idempotence: the versioned
+settings, units started through drop-ins, spans from all four components, dry runs that change nothing, and
+disable.yml giving back every setting the operator had, byte for byte."""
 
 from __future__ import annotations
 
@@ -16,50 +17,63 @@ INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
 LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
 SERVICES = ['apiserver', 'etcd', 'kubelet', 'containerd']
-
-
-def assert_original_bytes(_host, name):
-    """Every file and ConfigMap the roles touch on a control-plane node is as kubeadm and the lab left it."""
-    sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
-    import scenario  # pylint: disable=import-outside-toplevel
-    assert scenario.changed_since_provision(LAB, name) == [], 'not back to their bytes on %s' % name
-
-
-def cp1(name='cp1'):
-    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
-
-
 APISERVER_DROPIN = '/etc/systemd/system/kube-apiserver.service.d/50-kubetrace-tracing.conf'
 ETCD_DROPIN = '/etc/systemd/system/etcd.service.d/50-kubetrace-tracing.conf'
+sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
+
+import snapshot  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def host(name='cp1'):
+    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
 
 
 def playbook(path, *args):
     run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(path), *args],
-                         capture_output=True, text=True, check=False, cwd=PROJECT)
+                         capture_output=True, text=True, check=False, cwd=PROJECT,
+                         env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
     print(run.stdout[-4000:], run.stderr[-2000:])
     return run
 
 
+def environ(node, program):
+    return node.check_output('cat /proc/$(pgrep -x %s)/environ | tr "\\0" "\\n"' % program).splitlines()
+
+
 def test_133_gets_v1beta1_and_loses_the_gate_it_no_longer_needs():
-    node = cp1()
+    node = host()
     assert node.check_output('/usr/bin/kubelet --version') == 'Kubernetes v1.33.13'
     config = node.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string
     assert 'apiVersion: apiserver.config.k8s.io/v1beta1\n' in config
     manifest = node.file('/etc/kubernetes/manifests/kube-apiserver.yaml').content_string
     assert 'APIServerTracing' not in manifest and '--feature-gates' not in manifest
     assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in manifest
-    assert 'KubeletTracing' not in node.file('/var/lib/kubelet/config.yaml').content_string
+    assert 'operator-tracing' not in manifest, "the operator's flag is replaced, not doubled"
+    kubelet = node.file('/var/lib/kubelet/config.yaml').content_string
+    assert 'KubeletTracing' not in kubelet and 'samplingRatePerMillion: 1000000' in kubelet
     assert sorted(node.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
+    record = json.loads(node.file('/var/lib/kubetrace/state/apiserver.json').content_string)
+    entries = record['sections']['/etc/kubernetes/manifests/kube-apiserver.yaml']['entries']
+    assert entries['flags:tracing-config-file']['before'] == {'value': '/etc/kubernetes/pki/operator-tracing.yaml'}
+    assert entries['feature_gates:APIServerTracing'] == {'before': {'value': True}, 'written': {}}
 
 
-def test_units_get_drop_ins_and_run_with_them():
-    node = cp1('cp2')
+def test_units_start_through_drop_ins_with_only_the_new_flags():
+    node = host('cp2')
     dropin = node.file(APISERVER_DROPIN).content_string
     assert 'ExecStart=\nExecStart=/opt/kubetrace-lab/kubernetes/bin/kube-apiserver \\\n' in dropin
-    assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in dropin
+    assert dropin.count('--tracing-config-file=') == 1
     assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in node.check_output('pgrep -a -x kube-apiserver')
-    assert 'Environment="ETCD_ENABLE_DISTRIBUTED_TRACING=true"' in node.file(ETCD_DROPIN).content_string
-    assert 'ETCD_DISTRIBUTED_TRACING_INSTANCE_ID=cp2' in node.check_output('cat /proc/$(pgrep -x etcd)/environ | tr "\\0" "\\n"')
+    config = node.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string
+    assert config.startswith("# the operator's own\n") and 'samplingRatePerMillion: 1000000' in config
+    etcd = node.file(ETCD_DROPIN).content_string
+    assert 'UnsetEnvironment=ETCD_DISTRIBUTED_TRACING_SERVICE_NAME\n' in etcd
+    assert 'experimental' not in etcd.split('ExecStart=\n', 1)[1]
+    running = node.check_output('pgrep -a -x etcd')
+    assert '--enable-distributed-tracing=true' in running and '--distributed-tracing-instance-id=cp2' in running
+    assert '--experimental-' not in running
+    assert not [line for line in environ(node, 'etcd') if line.startswith('ETCD_DISTRIBUTED_TRACING')], \
+        'etcd refuses a setting given as a flag and as a variable'
     assert node.service('kube-apiserver').is_running and node.service('etcd').is_running
     assert node.file('/etc/kubernetes/manifests').listdir() == []
 
@@ -73,15 +87,26 @@ def test_seed_and_verify_show_all_four_components_and_an_apiserver_trace_into_et
     assert re.search(r'"etcd\s+cp1,cp2\s', run.stdout), 'etcd spans from both layouts'
 
 
-def test_zz_disable_puts_back_kubeadms_bytes():
+def test_dry_runs_after_converge_change_nothing():
+    before = snapshot.snapshot(LAB)
+    site = playbook(PROJECT / 'site.yml', '--check', '--diff')
+    assert site.returncode == 0 and set(re.findall(r'changed=(\d+)', site.stdout)) == {'0'}
+    disable = playbook(PROJECT / 'playbooks' / 'disable.yml', '--check', '--diff')
+    assert disable.returncode == 0
+    assert '+    - --tracing-config-file=/etc/kubernetes/pki/operator-tracing.yaml' in disable.stdout
+    assert snapshot.changes(before, snapshot.snapshot(LAB)) == []
+
+
+def test_zz_disable_gives_back_every_setting_the_operator_had():
     run = playbook(PROJECT / 'playbooks' / 'disable.yml')
     assert run.returncode == 0
-    node = cp1()
-    assert_original_bytes(node, 'cp1')
-    assert not node.file('/etc/kubernetes/tracing').exists
-    units = cp1('cp2')
-    assert_original_bytes(units, 'cp2')
+    operator = json.loads((LAB / 'operator-settings.json').read_text())
+    assert snapshot.settings_changed(operator, snapshot.snapshot(LAB, ['cp1', 'cp2'])) == []
+    assert '--tracing-config-file=/etc/kubernetes/pki/operator-tracing.yaml' in host().check_output('pgrep -a -x kube-apiserver')
+    units = host('cp2')
     assert not units.file(APISERVER_DROPIN).exists and not units.file(ETCD_DROPIN).exists
-    assert '--tracing-config-file' not in units.check_output('pgrep -a -x kube-apiserver')
+    assert '--experimental-enable-distributed-tracing=true' in units.check_output('pgrep -a -x etcd')
+    assert 'ETCD_DISTRIBUTED_TRACING_SERVICE_NAME=etcd-operator' in environ(units, 'etcd')
+    assert units.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string.startswith("# the operator's own\n")
     again = playbook(PROJECT / 'playbooks' / 'disable.yml')
     assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}

@@ -33,8 +33,24 @@ def test_summary_counts_spans_and_hosts_per_service():
 
 def test_linked_spans_finds_etcd_children_of_apiserver_spans_only_in_the_same_trace():
     assert linked_spans([ANSWER], 'apiserver', 'etcd') == [
-        {'trace_id': 't1', 'parent': 'etcdserverpb.KV/Txn', 'child': 'etcdserverpb.KV/Txn'}]
+        {'trace_id': 't1', 'parent': 'etcdserverpb.KV/Txn', 'child': 'etcdserverpb.KV/Txn', 'host': 'cp1'}]
     assert linked_spans([ANSWER], 'etcd', 'apiserver') == []
     other_trace = {'result': {'resourceSpans': [resource('etcd', [span('t9', 'e9', 'x', 'a2')])]}}
     apiserver_only = {'result': {'resourceSpans': ANSWER['result']['resourceSpans'][:1]}}
     assert linked_spans([apiserver_only, other_trace], 'apiserver', 'etcd') == []
+
+
+def test_child_report_tells_a_containerd_without_server_spans_from_one_whose_calls_do_not_link():
+    from ansible_collections.kubetrace.tracing.plugins.module_utils import _spans  # pylint: disable=import-outside-toplevel
+    kubelet = resource('kubelet', [span('k1', 'c1', 'runtime.v1.RuntimeService/RunPodSandbox', 'k0')],
+                       **{'host.name': 'node2'})
+    linked = resource('containerd', [dict(span('k1', 'd1', 'runtime.v1.RuntimeService/RunPodSandbox', 'c1'), kind=2)],
+                      **{'host.name': 'node2'})
+    debian = resource('containerd', [span('x1', 'd2', 'pkg.cri.server.PullImage')], **{'host.name': 'cp1'})
+    unlinked = resource('containerd', [dict(span('y1', 'd3', 'runtime.v1.ImageService/PullImage', 'zz'),
+                                            kind='SPAN_KIND_SERVER')], **{'host.name': 'node9'})
+    answer = {'result': {'resourceSpans': [kubelet, linked, debian, unlinked]}}
+    assert _spans.child_report([answer], 'kubelet', 'containerd') == {
+        'node2': {'spans': 1, 'server_spans': 1, 'linked': 1, 'parent_reports': True},
+        'cp1': {'spans': 1, 'server_spans': 0, 'linked': 0, 'parent_reports': False},
+        'node9': {'spans': 1, 'server_spans': 1, 'linked': 0, 'parent_reports': False}}

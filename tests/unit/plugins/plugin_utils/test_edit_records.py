@@ -156,3 +156,38 @@ def test_the_record_is_plain_json():
     record = _record.load('', 'state.json')
     present(static_pod.ActionModule, APISERVER, pod(mounts=[MOUNT], annotations={'a/b': 'c'}), record)
     assert json.loads(_record.dump(record))['sections']['/etc/f']['entries']['annotations:a/b']['written'] == {'value': 'c'}
+
+
+CLUSTER = (FIXTURES / 'kubeadm' / 'uploaded-v1.37.2' / 'ClusterConfiguration.yaml').read_text()
+
+
+def cluster(component='apiServer', extra_args=None, gates=None, volumes=None):
+    return dict(name='kubeadm-config', component=component, extra_args=extra_args or {}, feature_gates=gates or {},
+                extra_volumes=list(volumes or []), set={}, unset=[])
+
+
+@pytest.mark.parametrize('component, params', [
+    ('apiServer', cluster(extra_args={'tracing-config-file': '/etc/kubernetes/tracing/apiserver-tracing.yaml'},
+                          gates={'APIServerTracing': None}, volumes=[MOUNT])),
+    ('etcd', cluster('etcd', extra_args={'enable-distributed-tracing': 'true',
+                                         'distributed-tracing-address': '10.0.0.5:4317',
+                                         'experimental-enable-distributed-tracing': None})),
+])
+def test_kubeadm_config_comes_back_byte_for_byte(component, params):
+    from ansible_collections.kubetrace.tracing.plugins.action import kubeadm_configmap  # pylint: disable=import-outside-toplevel
+    record = _record.load('', 'state.json')
+    edited = present(kubeadm_configmap.ActionModule, CLUSTER, params, record)
+    assert edited.text != CLUSTER
+    back = restore(kubeadm_configmap.ActionModule, edited.text, cluster(component), saved(record))
+    assert back.text == CLUSTER and back.kept == []
+
+
+def test_an_operators_extra_arg_in_kubeadm_config_comes_back():
+    from ansible_collections.kubetrace.tracing.plugins.action import kubeadm_configmap  # pylint: disable=import-outside-toplevel
+    operator = CLUSTER.replace('apiServer: {}\n', 'apiServer:\n  extraArgs:\n  - name: tracing-config-file\n'
+                               '    value: /etc/kubernetes/pki/mine.yaml\n')
+    record = _record.load('', 'state.json')
+    edited = present(kubeadm_configmap.ActionModule, operator,
+                     cluster(extra_args={'tracing-config-file': '/etc/kubernetes/tracing/apiserver-tracing.yaml'}), record)
+    assert 'value: /etc/kubernetes/tracing/apiserver-tracing.yaml' in edited.text
+    assert restore(kubeadm_configmap.ActionModule, edited.text, cluster(), saved(record)).text == operator
