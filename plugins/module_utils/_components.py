@@ -64,6 +64,12 @@ def flag_value(words, name: str):
     return value
 
 
+def manifest_flag(text: str, name: str):
+    """The value of ``--name=value`` among a static pod manifest's command items (the last one), or None."""
+    found = re.findall(r'^\s*-\s*["\']?--%s=([^"\'\n]*?)["\']?\s*$' % re.escape(name), text or '', re.MULTILINE)
+    return found[-1] if found else None
+
+
 def environment_words(text: str) -> list:
     """Words of the values in KEY=VALUE environment text (systemd Environment=, kubeadm-flags.env)."""
     words = []

@@ -79,6 +79,8 @@ ansible_facts:
         - Each has C(present), C(version), C(runs_as) (C(static_pod), C(systemd), C(installed) for a
           program that neither runs, or C(absent)), C(binary), C(manifest) and C(unit)
           (C(name), C(active), C(fragment_path), C(drop_in_paths)).
+        - kube_apiserver adds C(audit_policy_file) and C(audit_log_path) from its manifest or command line (null
+          when it has none).
         - kubelet adds C(config) and C(config_dir) from its command line, and C(config_dir_env), whether its unit or
           environment files set C(KUBELET_CONFIG_DROPIN_DIR_ALPHA) (kubelets 1.28-1.29 read drop-ins only with it).
         - containerd adds C(tracing_plugin) (true, false, or null when the daemon could not be asked),
@@ -221,6 +223,17 @@ def kubelet_details(node, unit, argv):
                 config_dir_env=DROPIN_VARIABLE in names)
 
 
+def apiserver_details(node, facts, argv):
+    """Where kube-apiserver's audit policy and log are, from its manifest or its command line (explain reads the
+    log there, and the apiserver role leaves an operator's own audit policy alone)."""
+    text = node.read(facts['manifest']) if facts['manifest'] else None
+    found = {}
+    for name in ('audit-policy-file', 'audit-log-path'):
+        found[name.replace('-', '_')] = (_components.manifest_flag(text, name) if text is not None
+                                        else _components.flag_value(argv, name))
+    return found
+
+
 def containerd_details(node, params, binary):
     details = dict(tracing_plugin=None, tracing_plugin_status=None, tracing_plugin_error=None,
                    config=params['containerd_config'] if os.path.isfile(params['containerd_config']) else None)
@@ -256,6 +269,8 @@ def main():
         facts[fact], unit, argv = describe(node, program, unit_name, pods.get(image) if image else None)
         if fact == 'kubelet':
             facts[fact].update(kubelet_details(node, unit, argv))
+        if fact == 'kube_apiserver':
+            facts[fact].update(apiserver_details(node, facts[fact], argv))
         if fact == 'containerd':
             facts[fact].update(containerd_details(node, module.params, facts[fact]['binary'])
                                if facts[fact]['present'] else

@@ -81,3 +81,13 @@ def test_environment_names_of_a_unit_and_an_env_file():
         'KUBELET_KUBEADM_ARGS', 'KUBELET_CONFIG_DROPIN_DIR_ALPHA'}
     assert c.environment_names('"A=1" B=2\nC="x y=z"') >= {'A', 'B', 'C'}
     assert c.environment_names(None) == set()
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('    - kube-apiserver\n    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n', '/var/log/kubernetes/audit/audit.log'),
+    ('    - "--audit-log-path=/var/log/a b.log"\n', '/var/log/a b.log'),
+    ('    - --audit-log-maxage=7\n', None),
+    (None, None),
+])
+def test_manifest_flag(text, expected):
+    assert c.manifest_flag(text, 'audit-log-path') == expected
