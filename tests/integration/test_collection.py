@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -13,6 +14,10 @@ from playrunner import BIN
 from testpaths import REPO
 
 MODULES = ('yaml_edit', 'toml_edit', 'static_pod', 'component_facts')
+# Read from the plugins themselves, so that a filter added without its sidecar page fails here.
+FILTERS = sorted(name for path in (REPO / 'plugins' / 'filter').glob('*.py')
+                 for name in importlib.import_module('ansible_collections.kubetrace.tracing.plugins.filter.'
+                                                     + path.stem).FilterModule().filters())
 
 
 def command(args, cwd, env=None, check=True):
@@ -48,6 +53,20 @@ def test_ansible_doc_shows_each_installed_module(installed, module):
     assert entry['doc']['short_description'] and entry['examples'] and entry['return']
     text = command([str(BIN / 'ansible-doc'), 'kubetrace.tracing.' + module], cwd=installed, env=env).stdout
     assert 'EXAMPLES' in text and 'RETURN VALUES' in text
+
+
+@pytest.mark.parametrize('name', FILTERS)
+def test_ansible_doc_shows_each_installed_filter(installed, name):
+    env = {'ANSIBLE_COLLECTIONS_PATH': str(installed / 'collections'), 'ANSIBLE_CONFIG': str(installed / 'ansible.cfg')}
+    doc = command([str(BIN / 'ansible-doc'), '-t', 'filter', '--json', 'kubetrace.tracing.' + name], cwd=installed, env=env)
+    entry = json.loads(doc.stdout)['kubetrace.tracing.' + name]
+    assert entry['doc']['short_description'] and entry['examples'] and entry['return']
+
+
+def test_every_filter_page_names_a_filter():
+    # ansible-doc never shows a page whose filter is gone, so a stale one would go unnoticed
+    pages = {path.stem for path in (REPO / 'plugins' / 'filter').glob('*.yml')}
+    assert pages - set(FILTERS) == set()
 
 
 @pytest.mark.parametrize('role', ['jaeger', 'etcd', 'apiserver', 'containerd', 'kubelet'])
