@@ -24,9 +24,11 @@ class ActionModule(ActionBase):
 
     def _restart(self, unit, task_vars):
         """None when the unit restarted, else what systemd said."""
-        done = self._call('ansible.builtin.systemd_service', {'name': unit, 'state': 'restarted',
-                                                             'daemon_reload': True}, task_vars)
-        return done.get('msg') or 'systemd could not restart %s' % unit if done.get('failed') else None
+        done = self._call('ansible.builtin.systemd_service',
+                          {'name': unit, 'state': 'restarted', 'daemon_reload': True}, task_vars)
+        if not done.get('failed'):
+            return None
+        return done.get('msg') or 'systemd could not restart %s' % unit
 
     def _ready(self, name, ready, task_vars):
         return self._call('kubetrace.tracing.component_ready', dict(ready, name=name, fail=False), task_vars)

@@ -110,4 +110,14 @@ options:
       - Internal, set by the action plugin; write the record before the file (a change) or after it (an undo).
     type: bool
     default: true
+  _kubetrace_also_read:
+    description:
+      - Internal, set by the action plugin; other files the edit depends on (a unit and its drop-ins), read with the file.
+    type: list
+    elements: path
+    default: []
+  _kubetrace_resource_version:
+    description:
+      - Internal; unused by the file edits.
+    type: str
 '''

@@ -20,7 +20,7 @@ def _guarded(function):
     return wrapped
 
 
-span_summary = _guarded(lambda answers: _spans.summary(answers))
+span_summary = _guarded(_spans.summary)
 span_table = _guarded(_spans.table)
 linked_spans = _guarded(_spans.links)
 

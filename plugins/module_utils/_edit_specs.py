@@ -46,7 +46,7 @@ STATIC_POD = dict(
 )
 
 SYSTEMD_DROPIN = dict(
-    {name: option for name, option in FILE_EDIT.items() if name not in ('create', 'validate')},
+    {name: option for name, option in FILE_EDIT.items() if name != 'create'},
     unit_files=dict(type='list', elements='path', default=[]),
     exec_start_flags=dict(type='dict', default={}),
     feature_gates=dict(type='dict', default={}),
@@ -57,7 +57,7 @@ SYSTEMD_DROPIN = dict(
 
 KUBEADM_CONFIGMAP = dict(
     name=dict(type='str', required=True, choices=['kubeadm-config', 'kubelet-config']),
-    key=dict(type='str'),
+    key=dict(type='str', no_log=False),     # the ConfigMap's data key, no secret
     namespace=dict(type='str', default='kube-system'),
     kubeconfig=dict(type='path', default='/etc/kubernetes/admin.conf'),
     set=dict(type='dict', default={}),

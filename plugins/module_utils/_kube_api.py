@@ -15,10 +15,10 @@ import json
 import os
 import re
 import shutil
-import ssl
 import tempfile
 import urllib.error
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 _FIELDS = ('server', 'certificate-authority-data', 'certificate-authority', 'client-certificate-data',
            'client-certificate', 'client-key-data', 'client-key')
@@ -71,9 +71,8 @@ class Client:
                         stream.write(base64.b64decode(config[data_field]))
                 else:
                     files[name] = config[file_field]
-            self.context = ssl.create_default_context(cafile=files['ca'])
-            self.context.load_cert_chain(files['cert'], files['key'])
-        except (OSError, ssl.SSLError, ValueError) as exc:
+            self.files = files
+        except (OSError, ValueError) as exc:
             self.close()
             raise KubeApiError('cannot use the certificates of %s: %s' % (kubeconfig_path, exc)) from None
 
@@ -89,11 +88,12 @@ class Client:
     def request(self, method: str, path: str, body=None, content_type='application/json'):
         """(status, decoded JSON answer); 404 and 409 are answers, other failures KubeApiError."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server + path, data=data, method=method,
-                                         headers={'Content-Type': content_type, 'Accept': 'application/json',
-                                                  'User-Agent': 'kubetrace.tracing'})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
+            # straight to the cluster's own apiserver: never through a proxy of the environment
+            with open_url(self.server + path, data=data, method=method, timeout=self.timeout, use_proxy=False,
+                          headers={'Content-Type': content_type, 'Accept': 'application/json'},
+                          http_agent='kubetrace.tracing', ca_path=self.files['ca'], client_cert=self.files['cert'],
+                          client_key=self.files['key']) as answer:
                 return answer.status, json.loads(answer.read() or b'{}')
         except urllib.error.HTTPError as error:
             text = error.read().decode('utf-8', 'replace') if error.fp else ''

@@ -120,4 +120,3 @@ def plan_restore(part: dict, now: dict) -> tuple:
 
 def forget(record: dict, target: str) -> None:
     record['sections'].pop(target, None)
-

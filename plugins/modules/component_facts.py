@@ -229,8 +229,8 @@ def apiserver_details(node, facts, argv):
     text = node.read(facts['manifest']) if facts['manifest'] else None
     found = {}
     for name in ('audit-policy-file', 'audit-log-path'):
-        found[name.replace('-', '_')] = (_components.manifest_flag(text, name) if text is not None
-                                        else _components.flag_value(argv, name))
+        found[name.replace('-', '_')] = (
+            _components.manifest_flag(text, name) if text is not None else _components.flag_value(argv, name))
     return found
 
 

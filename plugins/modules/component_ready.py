@@ -163,13 +163,12 @@ processes:
 import os
 import re
 import socket
-import ssl
 import subprocess
 import time
 import urllib.error
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _processes
 
@@ -193,11 +192,9 @@ def running(name):
 
 
 def ask_url(params):
-    context = None
-    if params['url'].startswith('https:') and not params['validate_certs']:
-        context = ssl._create_unverified_context()  # pylint: disable=protected-access  # loopback health check
     try:
-        with urllib.request.urlopen(params['url'], timeout=5, context=context) as answer:
+        # a health endpoint on the node itself: never through a proxy of the environment
+        with open_url(params['url'], timeout=5, validate_certs=params['validate_certs'], use_proxy=False) as answer:
             status, body = answer.status, answer.read(65536).decode('utf-8', 'replace')
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read(65536).decode('utf-8', 'replace') if error.fp else ''

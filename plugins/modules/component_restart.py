@@ -26,8 +26,8 @@ options:
     type: str
   ready:
     description:
-      - What ready means after the change - the options of M(kubetrace.tracing.component_ready) (O(ready.url),
-        O(ready.process) with the new flags and the pids from before, O(ready.command), O(ready.timeout), ...).
+      - What ready means after the change - the options of M(kubetrace.tracing.component_ready) (C(url),
+        C(process) with the new flags and the pids from before, C(command), C(timeout), ...).
     type: dict
     required: true
   restored_ready:

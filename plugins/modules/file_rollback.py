@@ -52,7 +52,9 @@ restored:
   returned: always
   type: list
   elements: str
-  sample: ['/etc/kubernetes/manifests/kube-apiserver.yaml restored from /var/lib/kubetrace/backups/etc/kubernetes/manifests/kube-apiserver.yaml.20261201T120000.000000Z']
+  sample:
+    - /etc/kubernetes/manifests/kube-apiserver.yaml restored from
+      /var/lib/kubetrace/backups/etc/kubernetes/manifests/kube-apiserver.yaml.20261201T120000.000000Z
 '''
 
 import os

@@ -117,9 +117,9 @@ import json
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _spans
 
@@ -130,7 +130,7 @@ class NoApiV3(Exception):
 
 def get(url):
     try:
-        with urllib.request.urlopen(url, timeout=20) as answer:
+        with open_url(url, timeout=20, use_proxy=False) as answer:      # Jaeger's own query port, no proxy
             return answer.status, json.loads(answer.read() or b'{}')
     except urllib.error.HTTPError as error:
         return error.code, {}
