@@ -54,3 +54,16 @@ def test_child_report_tells_a_containerd_without_server_spans_from_one_whose_cal
         'node2': {'spans': 1, 'server_spans': 1, 'linked': 1, 'parent_reports': True},
         'cp1': {'spans': 1, 'server_spans': 0, 'linked': 0, 'parent_reports': False},
         'node9': {'spans': 1, 'server_spans': 1, 'linked': 0, 'parent_reports': False}}
+
+
+def test_cri_link_line_says_per_host_what_joined_and_why_not():
+    from ansible_collections.kubetrace.tracing.plugins.filter.traces import cri_link_line  # pylint: disable=import-outside-toplevel
+    line = cri_link_line({'key': 'node2', 'value': {'spans': 56, 'server_spans': 17, 'linked': 17, 'parent_reports': True}})
+    assert line == 'node2: 17 of its 56 containerd spans are children of kubelet spans'
+    debian = cri_link_line({'key': 'cp1', 'value': {'spans': 4, 'server_spans': 0, 'linked': 0, 'parent_reports': True}})
+    assert debian.startswith('cp1: containerd sends no per-call spans (4 of its own work)')
+    assert "as Debian's containerd packages are" in debian
+    lone = cri_link_line({'key': 'node9', 'value': {'spans': 3, 'server_spans': 3, 'linked': 0, 'parent_reports': False}})
+    assert lone == 'node9: containerd traces its calls, but no kubelet spans came from this host'
+    broken = cri_link_line({'key': 'node5', 'value': {'spans': 3, 'server_spans': 2, 'linked': 0, 'parent_reports': True}})
+    assert broken == 'node5: containerd traces 2 calls it served, none of them under a kubelet span'
