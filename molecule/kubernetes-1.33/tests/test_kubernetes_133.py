@@ -63,6 +63,8 @@ def test_units_start_through_drop_ins_with_only_the_new_flags():
     dropin = node.file(APISERVER_DROPIN).content_string
     assert 'ExecStart=\nExecStart=/opt/kubetrace-lab/kubernetes/bin/kube-apiserver \\\n' in dropin
     assert dropin.count('--tracing-config-file=') == 1
+    assert '--feature-gates=AllAlpha=false' in dropin and 'APIServerTracing' not in dropin, \
+        'the gate 1.33 no longer needs is taken out of the command line, the other gate kept'
     assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in node.check_output('pgrep -a -x kube-apiserver')
     config = node.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string
     assert config.startswith("# the operator's own\n") and 'samplingRatePerMillion: 1000000' in config
@@ -106,6 +108,7 @@ def test_zz_disable_gives_back_every_setting_the_operator_had():
     units = host('cp2')
     assert not units.file(APISERVER_DROPIN).exists and not units.file(ETCD_DROPIN).exists
     assert '--experimental-enable-distributed-tracing=true' in units.check_output('pgrep -a -x etcd')
+    assert '--feature-gates=APIServerTracing=true,AllAlpha=false' in units.check_output('pgrep -a -x kube-apiserver')
     assert 'ETCD_DISTRIBUTED_TRACING_SERVICE_NAME=etcd-operator' in environ(units, 'etcd')
     assert units.file('/etc/kubernetes/tracing/apiserver-tracing.yaml').content_string.startswith("# the operator's own\n")
     again = playbook(PROJECT / 'playbooks' / 'disable.yml')
