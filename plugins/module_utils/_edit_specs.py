@@ -28,21 +28,24 @@ TREE_EDIT = dict(
     unset=dict(type='list', elements='str', default=[]),
 )
 
+# a hostPath volume and its mount: static_pod's host_path_mounts, kubeadm_configmap's extra_volumes
+HOST_PATH_MOUNT = dict(type='list', elements='dict', default=[], options=dict(
+    name=dict(type='str', required=True),
+    host_path=dict(type='path'),
+    mount_path=dict(type='path'),
+    read_only=dict(type='bool', default=True),
+    type=dict(type='str', choices=['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File',
+                                   'Socket', 'CharDevice', 'BlockDevice']),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+), required_if=[('state', 'present', ('host_path', 'mount_path'))])
+
 STATIC_POD = dict(
     {name: option for name, option in FILE_EDIT.items() if name != 'create'},
     container=dict(type='str', required=True),
     flags=dict(type='dict', default={}),
     feature_gates=dict(type='dict', default={}),
     annotations=dict(type='dict', default={}),
-    host_path_mounts=dict(type='list', elements='dict', default=[], options=dict(
-        name=dict(type='str', required=True),
-        host_path=dict(type='path'),
-        mount_path=dict(type='path'),
-        read_only=dict(type='bool', default=True),
-        type=dict(type='str', choices=['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File',
-                                       'Socket', 'CharDevice', 'BlockDevice']),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-    ), required_if=[('state', 'present', ('host_path', 'mount_path'))]),
+    host_path_mounts=HOST_PATH_MOUNT,
 )
 
 SYSTEMD_DROPIN = dict(
@@ -65,14 +68,7 @@ KUBEADM_CONFIGMAP = dict(
     component=dict(type='str', choices=['apiServer', 'controllerManager', 'scheduler', 'etcd']),
     extra_args=dict(type='dict', default={}),
     feature_gates=dict(type='dict', default={}),
-    extra_volumes=dict(type='list', elements='dict', default=[], options=dict(
-        name=dict(type='str', required=True),
-        host_path=dict(type='path'),
-        mount_path=dict(type='path'),
-        read_only=dict(type='bool', default=True),
-        type=dict(type='str'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-    ), required_if=[('state', 'present', ('host_path', 'mount_path'))]),
+    extra_volumes=HOST_PATH_MOUNT,
     backup=dict(type='bool', default=False),
     backup_dir=dict(type='path', default=BACKUP_DIR),
     record=dict(type='path'),

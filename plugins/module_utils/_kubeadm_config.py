@@ -18,7 +18,7 @@ from ansible_collections.kubetrace.tracing.plugins.module_utils._static_pod impo
     merge_feature_gates,
     parse_feature_gates,
 )
-from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import is_list, is_mapping
+from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import is_list, is_mapping, plain_data
 
 COMPONENTS = ('apiServer', 'controllerManager', 'scheduler', 'etcd')
 _FORMS = {'kubeadm.k8s.io/v1beta3': 'map', 'kubeadm.k8s.io/v1beta4': 'list'}
@@ -194,17 +194,6 @@ def cluster_subjects(extra_args=None, feature_gates=None, volumes=None) -> list:
     return subjects + ['extraVolumes:%s' % volume.get('name') for volume in volumes or []]
 
 
-def _plain(value):
-    if is_mapping(value):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if is_list(value):
-        return [_plain(item) for item in value]
-    for kind in (bool, str, int, float):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
-
-
 def observe_cluster(doc, component: str, subjects, absent) -> dict:
     """{subject: its value in the ClusterConfiguration now, or ``absent``}."""
     form = _form(doc)
@@ -224,7 +213,7 @@ def observe_cluster(doc, component: str, subjects, absent) -> dict:
         elif kind == 'extraVolumes':
             found = [item for item in volumes or [] if is_mapping(item) and item.get('name') == name]
             if found:
-                value = _plain(found[0])
+                value = plain_data(found[0])
         elif kind not in ('extraArgs', 'feature_gates'):
             raise EditError('the record names %r, which is not a kubeadm-config subject; remove its section from '
                             'the record' % subject)
@@ -252,7 +241,7 @@ def restore_cluster(doc, component: str, values: dict, absent, dry_run: bool = F
                         items.remove(found[0])
                         if not items:
                             del section['extraVolumes']
-            elif not found or _plain(found[0]) != value:
+            elif not found or plain_data(found[0]) != value:
                 changed = True
                 if not dry_run:
                     if items is None:

@@ -22,6 +22,7 @@ from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import (
     assign,
     is_list,
     is_mapping,
+    plain_data,
     set_value,
     unset_value,
 )
@@ -329,20 +330,9 @@ def pod_subjects(flags=None, feature_gates=None, mounts=(), annotations=None) ->
     return subjects
 
 
-def _plain(value):
-    if is_mapping(value):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if is_list(value):
-        return [_plain(item) for item in value]
-    for kind in (bool, str, int, float):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
-
-
 def _named(items, name: str):
     found = [item for item in items or [] if is_mapping(item) and item.get('name') == name]
-    return _plain(found[0]) if found else None
+    return plain_data(found[0]) if found else None
 
 
 def observe_pod(doc, container: str, subjects, absent):

@@ -116,6 +116,21 @@ def coerce(old, new, where: str):
                     % (where, _kind(old), old, new, _kind(new), _kind(old)))
 
 
+def plain_data(value):
+    """``value`` as plain Python data: parsers' node types (ruamel.yaml's, tomlkit's) and Ansible's tagged and
+    templated types become dict, list, str, int, float, bool; the emitters and records only know those."""
+    if hasattr(value, 'unwrap'):                     # tomlkit items
+        value = value.unwrap()
+    if isinstance(value, Mapping):
+        return {plain_data(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
 def same(left, right) -> bool:
     """Equal as data, with booleans never equal to numbers."""
     if is_mapping(left) and is_mapping(right):

@@ -82,8 +82,9 @@ options:
         type: bool
         default: true
       type:
-        description: The hostPath type (C(pathType)).
+        description: The hostPath type (C(pathType)); left out when not given.
         type: str
+        choices: [DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice]
       state:
         description: Whether the volume should be there.
         type: str

@@ -17,34 +17,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.basic import FILE_COMMON_ARGUMENTS
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _keypath, _record, _tree
+from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import plain_data
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 
 _LIBRARIES = 'install the controller requirements: pip install -r requirements.txt (or build the ' \
              'execution environment from execution-environment.yml)'
-
-
-def plain_data(value):
-    """``value`` with Ansible's tagged and templated types (and the parsers' node types) as plain Python data.
-
-    The emitters of ruamel.yaml and tomlkit only know the builtin types, and records are JSON.
-    """
-    if hasattr(value, 'unwrap'):                     # tomlkit items
-        value = value.unwrap()
-    if isinstance(value, Mapping):
-        return {plain_data(key): plain_data(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(item) for item in value]
-    for kind in (bool, str, int, float):
-        if isinstance(value, kind):
-            return kind(value)
-    return value
 
 
 def _b64(text: str) -> str:

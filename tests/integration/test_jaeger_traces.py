@@ -29,8 +29,12 @@ def send(ports, service, trace_id, span_id, parent='', kind=2, host='node2'):
 
 @pytest.fixture(scope='module')
 def backend():
-    with jaeger.running(jaeger.binary()) as ports:
+    running = jaeger.running(jaeger.binary())
+    ports = running.__enter__()  # pylint: disable=unnecessary-dunder-call
+    try:
         yield ports
+    finally:
+        running.__exit__(None, None, None)
 
 
 def test_a_kubelet_span_with_containerd_under_it_is_one_link(play, backend):
