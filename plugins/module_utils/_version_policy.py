@@ -249,7 +249,14 @@ def _containerd_tracing_tables(config_version) -> list:
 
 
 def containerd_tracing_keys(config_version, endpoint, protocol, sampling_ratio, service_name) -> dict:
-    """Key path -> value of the tracing settings in a containerd config.toml of ``config_version``."""
+    """Key path -> value of the tracing settings in a containerd config.toml of ``config_version``.
+
+    ``endpoint`` is host:port. The otlp plugin parses an http/protobuf endpoint as a URL (host:port alone fails
+    to load it: "first path segment in URL cannot contain colon") and takes a grpc endpoint as host:port."""
     otlp, tracing = _containerd_tracing_tables(config_version)
+    if protocol not in ('http/protobuf', 'grpc'):
+        raise PolicyError('containerd takes the protocol http/protobuf or grpc, not %r' % (protocol,))
+    if protocol == 'http/protobuf' and '://' not in endpoint:
+        endpoint = 'http://' + endpoint
     return {otlp + '.endpoint': endpoint, otlp + '.protocol': protocol, otlp + '.insecure': True,
             tracing + '.sampling_ratio': float(sampling_ratio), tracing + '.service_name': service_name}

@@ -65,7 +65,8 @@ def test_static_pods_and_absent_components(play, manifests, tmp_path):
     folder = containerd.debian('bookworm')
     found = facts(play, folder, str(tmp_path / 'no.sock'), manifests)
     assert found['kube_apiserver'] == dict(present=True, version='1.37.2', runs_as='static_pod', binary=None,
-                                           manifest=str(manifests / 'kube-apiserver.yaml'), unit=None)
+                                           manifest=str(manifests / 'kube-apiserver.yaml'), unit=None,
+                                           audit_policy_file=None, audit_log_path=None)
     assert found['etcd']['runs_as'] == 'static_pod' and found['etcd']['version'] == '3.7.0'
     for absent in ('kubelet', 'crio'):
         assert found[absent]['present'] is False and found[absent]['runs_as'] == 'absent'
@@ -108,5 +109,17 @@ def test_the_tracing_keys_are_the_ones_containerd_reads_for_the_files_version(tm
                           capture_output=True, text=True, check=True).stdout
     otlp = dump.split('[plugins."io.containerd.tracing.processor.v1.otlp"]', 1)[1].split('\n\n', 1)[0]
     tracing = dump.split('[plugins."io.containerd.internal.v1.tracing"]', 1)[1].split('\n\n', 1)[0]
-    assert 'endpoint = "10.0.0.5:4318"' in otlp and 'protocol = "http/protobuf"' in otlp
+    assert 'endpoint = "http://10.0.0.5:4318"' in otlp and 'protocol = "http/protobuf"' in otlp
     assert 'sampling_ratio = 0.5' in tracing and 'service_name = "mine"' in tracing
+
+
+def test_an_apiservers_own_audit_policy_and_log_are_found(play, tmp_path):
+    folder = tmp_path / 'manifests'
+    folder.mkdir()
+    text = (FIXTURES / 'kubeadm' / 'v1.37.2' / 'kube-apiserver.yaml').read_text().replace(
+        '    - --authorization-mode=Node,RBAC\n', '    - --audit-log-path=/var/log/audit/kube.log\n'
+        '    - --audit-policy-file=/etc/kubernetes/policy.yaml\n    - --authorization-mode=Node,RBAC\n')
+    (folder / 'kube-apiserver.yaml').write_text(text)
+    found = facts(play, containerd.debian('bookworm'), str(tmp_path / 'no.sock'), folder)
+    assert found['kube_apiserver']['audit_policy_file'] == '/etc/kubernetes/policy.yaml'
+    assert found['kube_apiserver']['audit_log_path'] == '/var/log/audit/kube.log'

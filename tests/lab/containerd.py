@@ -1,7 +1,8 @@
 """Real containerd binaries for the lab and the tests, cached between runs.
 
 debian(suite)    Debian's containerd package for a suite, downloaded and unpacked, never installed.
-source(version)  containerd 2.x built from its upstream Go module.
+source(version)  containerd 2.x or 1.x built from its upstream Go module (1.7.15 is the lab's containerd
+                 that reads its tracing settings only from config.toml).
 running(folder)  one of those started as a plain process, everything under a temporary folder.
 
 debian() and source() return a folder holding bin/containerd, bin/ctr and the shims.
@@ -26,10 +27,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cache import cache_root
+from cache import cache_root, locked
 from daemons import daemon
 
 MODULE = "github.com/containerd/containerd/v2"
+MODULE_V1 = "github.com/containerd/containerd"     # the 1.x releases' module path
 COMMANDS = ("containerd", "ctr", "containerd-shim-runc-v2")
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
@@ -117,18 +119,19 @@ def debian(suite):
     Returns the unpacked usr/ folder. The .deb stays beside it, for nodes that install it.
     """
     target = cache_root("containerd") / f"debian-{suite}"
-    if (target / "usr" / "bin" / "containerd").exists():
-        return target / "usr"
-    scratch = Path(tempfile.mkdtemp(prefix=f".debian-{suite}-", dir=cache_root("containerd")))
-    try:
-        _apt_get(suite, "update")
-        _apt_get(suite, "download", "containerd", cwd=scratch)
-        deb, = scratch.glob("containerd_*.deb")
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(scratch)], check=True)
-        scratch.chmod(0o755)
-        scratch.rename(target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with locked(cache_root("containerd") / f".lock-debian-{suite}"):
+        if (target / "usr" / "bin" / "containerd").exists():
+            return target / "usr"
+        scratch = Path(tempfile.mkdtemp(prefix=f".debian-{suite}-", dir=cache_root("containerd")))
+        try:
+            _apt_get(suite, "update")
+            _apt_get(suite, "download", "containerd", cwd=scratch)
+            deb, = scratch.glob("containerd_*.deb")
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(scratch)], check=True)
+            scratch.chmod(0o755)
+            scratch.rename(target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return target / "usr"
 
 
@@ -158,35 +161,54 @@ def download_official(version, folder, timeout=5):
     return True
 
 
-def source(version):
-    """containerd `version` (v2.x.y) built from the Go module proxy into the cache.
+def _build_v1(version, scratch):
+    """containerd 1.x from its module: its go.mod has exclude lines, which `go install pkg@version` refuses, so a
+    scratch module requires it and `go build` runs there (the exclude lines of a dependency do not apply)."""
+    tools = scratch / "build"
+    tools.mkdir()
+    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod")
+    (tools / "go.mod").write_text("module kubetrace.invalid/containerd-build\n\ngo 1.21\n")
+    subprocess.run(["go", "get", *(f"{MODULE_V1}/cmd/{command}@{version}" for command in COMMANDS)],
+                   cwd=tools, env=env, check=True, stdout=sys.stderr, stderr=sys.stderr)
+    subprocess.run(["go", "build", "-tags", "no_btrfs", "-ldflags", f"-X {MODULE_V1}/version.Version={version}",
+                    "-o", str(scratch / "bin") + "/", *(f"{MODULE_V1}/cmd/{command}" for command in COMMANDS)],
+                   cwd=tools, env=env, check=True, stdout=sys.stderr, stderr=sys.stderr)
+    shutil.rmtree(tools)
 
-    `go install pkg@version` works because containerd's go.mod has no replace lines.
-    CGO_ENABLED=0 gives static binaries that run on any node; no_btrfs names the one
-    snapshotter that would need C headers.
+
+def source(version):
+    """containerd `version` (v2.x.y or v1.x.y) built from the Go module proxy into the cache, once (locked: two
+    labs started at once build it once).
+
+    v2: `go install pkg@version` works because containerd's go.mod has no replace lines. CGO_ENABLED=0 gives
+    static binaries that run on any node; no_btrfs names the one snapshotter that would need C headers.
     """
-    if not version.startswith("v2."):
-        raise ValueError(f"{version}: only containerd v2.x.y is built from {MODULE}")
+    if not version.startswith(("v2.", "v1.")):
+        raise ValueError(f"{version}: only containerd v1.x.y and v2.x.y are built from their modules")
     target = cache_root("containerd") / f"source-{version}"
-    if (target / "bin" / "containerd").exists():
-        return target
-    scratch = Path(tempfile.mkdtemp(prefix=f".source-{version}-", dir=cache_root("containerd")))
-    try:
-        if download_official(version, scratch):
+    with locked(cache_root("containerd") / f".lock-source-{version}"):
+        if (target / "bin" / "containerd").exists():
+            return target
+        scratch = Path(tempfile.mkdtemp(prefix=f".source-{version}-", dir=cache_root("containerd")))
+        try:
+            if download_official(version, scratch):
+                scratch.chmod(0o755)
+                scratch.rename(target)
+                return target
+            started = time.monotonic()
+            if version.startswith("v1."):
+                _build_v1(version, scratch)
+            else:
+                env = dict(os.environ, GOBIN=str(scratch / "bin"), CGO_ENABLED="0")
+                subprocess.run(
+                    ["go", "install", "-tags", "no_btrfs", "-ldflags", f"-X {MODULE}/version.Version={version}",
+                     *(f"{MODULE}/cmd/{command}@{version}" for command in COMMANDS)],
+                    env=env, check=True, stdout=sys.stderr)
+            print(f"built containerd {version} in {time.monotonic() - started:.0f} s", file=sys.stderr)
             scratch.chmod(0o755)
             scratch.rename(target)
-            return target
-        env = dict(os.environ, GOBIN=str(scratch / "bin"), CGO_ENABLED="0")
-        started = time.monotonic()
-        subprocess.run(
-            ["go", "install", "-tags", "no_btrfs", "-ldflags", f"-X {MODULE}/version.Version={version}",
-             *(f"{MODULE}/cmd/{command}@{version}" for command in COMMANDS)],
-            env=env, check=True, stdout=sys.stderr)
-        print(f"built containerd {version} in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        scratch.chmod(0o755)
-        scratch.rename(target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 
@@ -237,11 +259,12 @@ imports = []
 
 
 @contextlib.contextmanager
-def running(folder, extra_config="", env=None, timeout=30):
+def running(folder, extra_config="", env=None, timeout=30, config_text=None):
     """Start folder/bin/containerd as a plain process; yield its socket address; stop it.
 
     root, state, sockets and config live in a temporary folder: no system containerd is touched.
-    extra_config: TOML tables appended to the config; env: variables added to its environment.
+    extra_config: TOML tables appended to the config; env: variables added to its environment;
+    config_text: a whole config of the caller's instead, "{tmp}" standing for the temporary folder.
     containerd 1.7.2x and 2.x create an empty /run/containerd even so (the shims' socket folder,
     hard-coded): removed again at stop when it was not there before.
     """
@@ -249,7 +272,7 @@ def running(folder, extra_config="", env=None, timeout=30):
     run_folder_existed = Path("/run/containerd").exists()
     with tempfile.TemporaryDirectory(prefix="kubetrace-containerd-") as tmp:
         config = Path(tmp) / "config.toml"
-        config.write_text(_config(folder, tmp) + extra_config)
+        config.write_text(config_text.replace("{tmp}", tmp) if config_text else _config(folder, tmp) + extra_config)
         address = f"{tmp}/containerd.sock"
         env = {**os.environ, "PATH": f"{folder / 'bin'}:{os.environ.get('PATH', '')}", **(env or {})}
 

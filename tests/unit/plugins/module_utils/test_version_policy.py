@@ -229,10 +229,16 @@ def test_a_drop_in_the_kubelet_would_ignore_is_refused(version, config_dir, env,
 ])
 def test_containerd_tracing_keys_follow_the_config_version(config_version, otlp):
     keys = policy.containerd_tracing_keys(config_version, '10.0.0.5:4318', 'http/protobuf', 1, 'containerd')
-    assert keys[otlp] == '10.0.0.5:4318'
+    assert keys[otlp] == 'http://10.0.0.5:4318', 'the otlp plugin parses an http endpoint as a URL'
+    assert policy.containerd_tracing_keys(config_version, '[fd00::5]:4317', 'grpc', 1, 'c')[otlp] == '[fd00::5]:4317'
     assert sorted(key.rsplit('.', 1)[1] for key in keys) == ['endpoint', 'insecure', 'protocol', 'sampling_ratio',
                                                              'service_name']
     assert isinstance([value for key, value in keys.items() if key.endswith('sampling_ratio')][0], float)
+
+
+def test_a_protocol_containerd_does_not_take_is_refused():
+    with pytest.raises(policy.PolicyError, match="http/protobuf or grpc, not 'http'"):
+        policy.containerd_tracing_keys(2, 'a:1', 'http', 1.0, 'containerd')
 
 
 def test_a_containerd_config_version_without_tracing_tables_is_refused():
