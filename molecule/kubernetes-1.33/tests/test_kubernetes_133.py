@@ -70,10 +70,10 @@ def test_units_start_through_drop_ins_with_only_the_new_flags():
     assert config.startswith("# the operator's own\n") and 'samplingRatePerMillion: 1000000' in config
     etcd = node.file(ETCD_DROPIN).content_string
     assert 'UnsetEnvironment=ETCD_DISTRIBUTED_TRACING_SERVICE_NAME\n' in etcd
-    assert 'experimental' not in etcd.split('ExecStart=\n', 1)[1]
+    assert 'experimental-enable-distributed-tracing' not in etcd and 'experimental-distributed-tracing' not in etcd
     running = node.check_output('pgrep -a -x etcd')
     assert '--enable-distributed-tracing=true' in running and '--distributed-tracing-instance-id=cp2' in running
-    assert '--experimental-' not in running
+    assert '--experimental-enable-distributed-tracing' not in running and '--experimental-distributed-tracing' not in running
     assert not [line for line in environ(node, 'etcd') if line.startswith('ETCD_DISTRIBUTED_TRACING')], \
         'etcd refuses a setting given as a flag and as a variable'
     assert node.service('kube-apiserver').is_running and node.service('etcd').is_running
