@@ -116,13 +116,15 @@ def coerce(old, new, where: str):
                     % (where, _kind(old), old, new, _kind(new), _kind(old)))
 
 
-def same(left, right) -> bool:
-    """Equal as data, with booleans never equal to numbers."""
+def same(left, right, plain=None) -> bool:
+    """Equal as data, with booleans never equal to numbers; ``plain`` turns a scalar into comparable data."""
     if is_mapping(left) and is_mapping(right):
         return (len(left) == len(right)
-                and all(key in right and same(left[key], right[key]) for key in left))
+                and all(key in right and same(left[key], right[key], plain) for key in left))
     if is_list(left) and is_list(right):
-        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(same(a, b, plain) for a, b in zip(left, right))
+    if plain is not None:
+        left, right = plain(left), plain(right)
     if isinstance(left, bool) != isinstance(right, bool):
         return False
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):

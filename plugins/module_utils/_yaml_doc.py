@@ -6,7 +6,9 @@
 ``edit(text, change)`` parses ``text`` with ruamel.yaml's round-trip loader,
 asks ``change(document, dry_run)`` whether it would change anything (no
 serialising when it would not), applies it, and returns new text in which
-only the lines the change touched differ from ``text``.
+only the lines the change touched differ from ``text``. When the change
+cannot be carried onto the file's own lines without rewriting others, the edit
+fails and says how many lines that would be.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import io
 import re
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-from ansible_collections.kubetrace.tracing.plugins.module_utils._splice import splice
+from ansible_collections.kubetrace.tracing.plugins.module_utils._splice import refusal, splice
 from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import Style, same
 
 try:
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.comments import TaggedScalar
     from ruamel.yaml.scalarstring import ScalarString
     HAS_RUAMEL = True
 except ImportError:  # reported by the action plugin with what to install
@@ -109,6 +112,21 @@ def parse(text: str):
     return _load(_yaml_for(text), text)
 
 
+def _comparable(value):
+    """A scalar as data that compares by value (ruamel.yaml's TaggedScalar compares by identity)."""
+    if isinstance(value, TaggedScalar):
+        return ('tagged', str(value.tag), value.value)
+    return value
+
+
+def reads_back(text: str, document) -> bool:
+    """True when ``text`` holds exactly the data of ``document``."""
+    try:
+        return same(_load(_yaml_for(text), text), document, _comparable)
+    except EditError:
+        return False
+
+
 def edit(text: str, change) -> str:
     """``text`` after ``change(document, dry_run) -> bool``, touching only what changed."""
     yaml = _yaml_for(text)
@@ -127,10 +145,7 @@ def edit(text: str, change) -> str:
     if normalized == text:
         return edited
     merged = splice(text, normalized, edited)
-    if merged is not None:
-        try:
-            if same(_load(_yaml_for(merged), merged), document):
-                return merged
-        except EditError:
-            pass
-    return edited
+    if merged is not None and reads_back(merged, document):
+        return merged
+    raise refusal('the YAML library', 'in block style with single spaces, as it writes them', (text, normalized, edited),
+                  'this edit', 'the change falls on lines the library writes another way')
