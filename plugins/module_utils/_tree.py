@@ -132,6 +132,29 @@ def same(left, right, plain=None) -> bool:
     return left == right
 
 
+def first_difference(left, right, segments: tuple = ()):
+    """The key path (segments) of the first place where ``left`` and ``right`` differ; None if nowhere."""
+    if is_mapping(left) and is_mapping(right):
+        for key in list(left) + [key for key in right if key not in left]:
+            here = segments + (Key(str(key)),)
+            if key not in left or key not in right:
+                return here
+            found = first_difference(left[key], right[key], here)
+            if found is not None:
+                return found
+        return None
+    if is_list(left) and is_list(right):
+        for pos in range(max(len(left), len(right))):
+            here = segments + (Index(pos),)
+            if pos >= len(left) or pos >= len(right):
+                return here
+            found = first_difference(left[pos], right[pos], here)
+            if found is not None:
+                return found
+        return None
+    return None if same(left, right) else segments
+
+
 def _select(items, segment: Select, where: str, style: Style) -> int:
     matches = [pos for pos, item in enumerate(items)
                if is_mapping(item) and segment.field in item

@@ -8,7 +8,8 @@ asks ``change(document, dry_run)`` whether it would change anything (no
 serialising when it would not), applies it, and returns new text in which
 only the lines the change touched differ from ``text``. When the change
 cannot be carried onto the file's own lines without rewriting others, the edit
-fails and says how many lines that would be.
+fails and says how many lines that would be. A file that is JSON stays JSON
+(_json_doc).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _json_doc
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 from ansible_collections.kubetrace.tracing.plugins.module_utils._splice import refusal, splice
 from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import Style, same
@@ -129,6 +131,9 @@ def reads_back(text: str, document) -> bool:
 
 def edit(text: str, change) -> str:
     """``text`` after ``change(document, dry_run) -> bool``, touching only what changed."""
+    data = _json_doc.load(text)
+    if data is not None:
+        return _json_doc.edit(text, change, data)
     yaml = _yaml_for(text)
     document = _load(yaml, text)
     empty = document is None
