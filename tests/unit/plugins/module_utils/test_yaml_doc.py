@@ -117,8 +117,7 @@ def test_an_edit_that_would_rewrite_lines_it_does_not_touch_fails_and_says_how_m
     with pytest.raises(EditError) as error:
         edit(text, {'a.b': 3})
     assert str(error.value) == (
-        "this edit cannot be written onto the file's own lines (the change falls on lines the library writes "
-        "another way): the YAML library writes "
+        "a.b cannot be written onto the file's own lines (it is written in flow style): the YAML library writes "
         "2 line(s) of this file differently (first: line 1, 'a: {b: 1,  c: 2}'), so writing the edit would change "
         "2 line(s) where the edit itself changes 1; write those lines in block style with single spaces, as it "
         "writes them, or make this change by hand, and run again")
