@@ -155,6 +155,26 @@ def first_difference(left, right, segments: tuple = ()):
     return None if same(left, right) else segments
 
 
+def ordered_like(value, siblings):
+    """``value`` (a new list item) with its keys, and those of its mappings, in the order its siblings use.
+
+    kubeadm writes a volume as ``- hostPath:`` then ``name:``, other manifests ``- name:`` first; a new item
+    reads like the ones around it. Keys no sibling has keep their order, after the others.
+    """
+    if not is_mapping(value):
+        return value
+    rank = {}
+    for sibling in siblings:
+        if is_mapping(sibling):
+            for key in sibling:
+                rank.setdefault(key, len(rank))
+    ordered = {}
+    for key in sorted(value, key=lambda key: rank.get(key, len(rank))):
+        ordered[key] = ordered_like(value[key], [sibling[key] for sibling in siblings
+                                                 if is_mapping(sibling) and key in sibling])
+    return ordered
+
+
 def _select(items, segment: Select, where: str, style: Style) -> int:
     matches = [pos for pos, item in enumerate(items)
                if is_mapping(item) and segment.field in item
@@ -241,7 +261,7 @@ def assign(container, key, new, where: str, style: Style, dry_run: bool = False)
         if not dry_run:
             del old[len(new):]
             for value in new[len(old):]:
-                old.append(style.convert(value))
+                old.append(style.convert(ordered_like(value, old)))
         return changed
     if is_mapping(old) or is_list(old) or is_mapping(new) or is_list(new):
         if old is None:
@@ -268,7 +288,7 @@ def set_value(doc, segments, value, style: Style, dry_run: bool = False) -> bool
     if key is None:
         if not dry_run:
             if isinstance(last, Index):
-                parent.append(style.convert(value))
+                parent.append(style.convert(ordered_like(value, parent)))
             else:
                 parent[last.name] = style.convert(value)
         return True
