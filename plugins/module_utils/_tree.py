@@ -51,6 +51,10 @@ class Style:
         """A new value (mapping, list or scalar) ready to put in the document."""
         return value
 
+    def put(self, container, name, value):
+        """Put a new key into ``container`` (TOML quotes and indents it the way the file does)."""
+        container[name] = value
+
 
 def is_mapping(value) -> bool:
     return isinstance(value, Mapping)
@@ -231,7 +235,7 @@ def _walk(doc, segments, style: Style, create: bool, dry_run: bool):
                 container.append(style.new_mapping())
                 key = len(container) - 1
             else:
-                container[segment.name] = style.new_mapping()
+                style.put(container, segment.name, style.new_mapping())
                 key = segment.name
         container = container[key]
     return container
@@ -252,7 +256,7 @@ def assign(container, key, new, where: str, style: Style, dry_run: bool = False)
             else:
                 changed = True
                 if not dry_run:
-                    old[name] = style.convert(value)
+                    style.put(old, name, style.convert(value))
         return changed
     if is_list(old) and is_list(new):
         changed = len(old) != len(new)
@@ -290,7 +294,7 @@ def set_value(doc, segments, value, style: Style, dry_run: bool = False) -> bool
             if isinstance(last, Index):
                 parent.append(style.convert(ordered_like(value, parent)))
             else:
-                parent[last.name] = style.convert(value)
+                style.put(parent, last.name, style.convert(value))
         return True
     return assign(parent, key, value, render(segments), style, dry_run)
 
