@@ -11,9 +11,11 @@ stays in its column), a new key or item rendered on its own in the file's
 indentation, a removed one cut out. Nothing else of the document is rendered,
 which is what keeps an edit of a large file cheap.
 
-Where the layout is beyond it (flow style, multi-line scalars, anchors and
-aliases, a key that shares its line with a list dash) ``patch`` raises
-Unplaceable and the caller renders the whole document instead.
+A change inside a one-line flow collection (``{}``, ``[a, b]``), or one that
+empties or fills a collection, rewrites that collection's entry. Where the
+layout is beyond it (multi-line flow collections, comments on such an entry,
+anchors and aliases, a key that shares its line with a list dash) ``patch``
+raises Unplaceable and the caller renders the whole document instead.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class Unplaceable(Exception):
         self.where = render(where) if where else ''
         self.why = why
         super().__init__('%s: %s' % (self.where or 'the document', why))
+
+
+class _Whole(Unplaceable):
+    """The change is inside a flow collection or empties or fills one: write its whole entry anew."""
 
 
 def _container(value) -> bool:
@@ -210,7 +216,7 @@ class _Patcher:
         if before > 0:
             return self.last_line(box, before - 1) + 1
         if not box.entries:
-            raise Unplaceable(box.where, 'it is empty, written in flow style')
+            raise _Whole(box.where, 'it is empty, written in flow style')
         self.column(box, 0)
         return box.start(0)
 
@@ -219,9 +225,9 @@ class _Patcher:
         self.column(box, first)
         return box.start(first), self.last_line(box, stop - 1) + 1
 
-    def fragment(self, box: _Container, keys: list, values: list) -> list:
+    def fragment(self, box: _Container, keys: list, values: list, whole: bool = False) -> list:
         for value in values:
-            if (is_mapping(value) or is_list(value)) and id(value) in self.notes:
+            if (is_mapping(value) or is_list(value)) and id(value) in self.notes and not whole:
                 raise Unplaceable(box.where, 'the edit moves an existing part of the document')
         lines = self.render(box.mapping, keys, values, self.sibling_column(box))
         if self.newline != '\n':
@@ -278,10 +284,10 @@ class _Patcher:
             new_values = list(node)
             new_keys = [id(value) for value in new_values]
         if old_keys != new_keys and box.flow:
-            raise Unplaceable(where, 'it is written in flow style')
+            raise _Whole(where, 'it is written in flow style')
         if not new_keys:
             if old_keys:
-                raise Unplaceable(where, 'the edit empties it')
+                raise _Whole(where, 'the edit empties it')
             return
         if old_keys == new_keys:
             opcodes = [('equal', 0, len(old_keys), 0, len(new_keys))]
@@ -302,13 +308,28 @@ class _Patcher:
 
     def entry(self, box: _Container, index: int, value):
         old = box.old_value(index)
-        if old is value:
-            if _container(value):
-                self.compare(value, box.entry_limit(index), box.path(box.key(index)))
-            return
-        if box.flow:
-            raise Unplaceable(box.path(box.key(index)), 'it is written in flow style')
-        self.replace(box, index, value)
+        mark = len(self.ops)
+        try:
+            if old is value:
+                if _container(value):
+                    self.compare(value, box.entry_limit(index), box.path(box.key(index)))
+                return
+            if box.flow:
+                raise _Whole(box.path(box.key(index)), 'it is written in flow style')
+            self.replace(box, index, value)
+        except _Whole as whole:
+            if box.flow:
+                raise
+            del self.ops[mark:]  # what the walk wrote inside this entry goes with it
+            self.whole(box, index, value, whole)
+
+    def whole(self, box: _Container, index: int, value, reason: _Whole):
+        """Write entry ``index`` anew, the collection it holds with it, when nothing else is on its lines."""
+        start, stop = self.span(box, index, index + 1)
+        emptied = not value and bool(self.notes.get(id(value), (None, ()))[1])
+        if (stop - start > 1 and not emptied) or any('#' in line for line in self.lines[start:stop]):
+            raise Unplaceable(reason.where, reason.why + ', on lines the edit would rewrite')
+        self.ops.append((start, stop, self.fragment(box, [box.key(index)], [value], whole=True)))
 
     def result(self) -> str:
         ops = sorted(self.ops, key=lambda op: (op[0], op[1]))

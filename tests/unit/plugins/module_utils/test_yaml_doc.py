@@ -113,14 +113,14 @@ def test_lines_the_parser_would_rewrite_keep_their_bytes():
 
 
 def test_an_edit_that_would_rewrite_lines_it_does_not_touch_fails_and_says_how_many():
-    text = 'a: {b: 1,  c: 2}\nd: [1,  2]\n'
+    text = 'a: {b: 1,\n    c: 2}\nd: [1,  2]\n'
     with pytest.raises(EditError) as error:
         edit(text, {'a.b': 3})
     assert str(error.value) == (
-        "a.b cannot be written onto the file's own lines (it is written in flow style): the YAML library writes "
-        "2 line(s) of this file differently (first: line 1, 'a: {b: 1,  c: 2}'), so writing the edit would change "
-        "2 line(s) where the edit itself changes 1; write those lines in block style with single spaces, as it "
-        "writes them, or make this change by hand, and run again")
+        "a.b cannot be written onto the file's own lines (it is written in flow style, on lines the edit would "
+        "rewrite): the YAML library writes 3 line(s) of this file differently (first: line 1, 'a: {b: 1,'), so "
+        "writing the edit would change 3 line(s) where the edit itself changes 1; write those lines in block "
+        "style with single spaces, as it writes them, or make this change by hand, and run again")
 
 
 @pytest.mark.parametrize('text', [

@@ -71,6 +71,15 @@ LIST_ITEMS = 'spec:\n  items:\n  - name: a\n    path: /a\n  - name: c\n    path:
     ('a: 1\n# about b\nb: 2\n', paths(unset=['a']), '# about b\nb: 2\n'),
     ('a:\n  x: 1  # x\n  y:\n    deep: 2\nz: 3\n', paths(unset=['a.y']), 'a:\n  x: 1  # x\nz: 3\n'),
     (LIST_ITEMS, paths(unset=['spec.items[0]']), 'spec:\n  items:\n  - name: c\n    path: /c\n'),
+    # a one-line flow collection, or one the edit fills or empties, is written anew on its line
+    ('a: {b: 1,  c: 2}\nd: [1,  2]\n', paths({'a.b': 3}), 'a: {b: 3, c: 2}\nd: [1,  2]\n'),
+    ('a: [1, 2]\nb: {c: [x]}\n', paths({'a[2]': 3, 'b.c[1]': 'y'}), 'a: [1, 2, 3]\nb: {c: [x, y]}\n'),
+    ('meta:\n  annotations: {}\n  name: x\n', paths({'meta.annotations.k': 'v'}),
+     'meta:\n  annotations:\n    k: v\n  name: x\n'),
+    ('a:\n  b: 1\nc: 2\n', paths(unset=['a.b']), 'a: {}\nc: 2\n'),
+    ('a:\n  l:\n  - x\n  - y\nc: 2\n', paths(unset=['a.l[1]', 'a.l[0]']), 'a:\n  l: []\nc: 2\n'),
+    ('l:\n- {}\n- x\n', paths({'l[0].b': 1}), 'l:\n- b: 1\n- x\n'),
+    ('a:\n  x: 1\nb: {}\nc: {}\n', paths({'a.y': 2, 'b.k': 3, 'c.k': 4}), 'a:\n  x: 1\n  y: 2\nb:\n  k: 3\nc:\n  k: 4\n'),
     # several changes at once
     ('a: 1\nb:\n- x\n- y\nc: 3\n', paths({'a': 2, 'b[2]': 'z', 'd': 4}, ['c']), 'a: 2\nb:\n- x\n- y\n- z\nd: 4\n'),
 ])
@@ -80,10 +89,9 @@ def test_changes_written_from_the_marks(text, change, expected):
 
 
 @pytest.mark.parametrize('text, change, reason', [
-    ('a: {b: 1}\n', paths({'a.b': 2}), 'a.b: it is written in flow style'),
-    ('a: [1, 2]\n', paths({'a[2]': 3}), 'a: it is written in flow style'),
-    ('a: {}\n', paths({'a.b': 1}), 'a: it is empty, written in flow style'),
-    ('a:\n  b: 1\nc: 2\n', paths(unset=['a.b']), 'a: the edit empties it'),
+    ('a: {b: 1,\n    c: 2}\n', paths({'a.b': 2}), 'a.b: it is written in flow style, on lines the edit would rewrite'),
+    ('a: [1, 2]  # two\n', paths({'a[2]': 3}), 'a: it is written in flow style, on lines the edit would rewrite'),
+    ('a: 1\n', paths(unset=['a']), 'the document: the edit empties it'),
     ('base: &b\n  x: 1\nother: *b\n', paths({'y': 1}), 'the document uses anchors and aliases'),
     ('l:\n- name: x\n  v: 1\n', paths(unset=['l[0].name']), 'l[0].name: it shares its line with a list dash'),
     ('l:\n- - a\n  - b\n', paths(unset=['l[0][0]']), 'l[0][0]: its list dash is not alone'),
@@ -95,9 +103,10 @@ def test_layouts_the_marks_cannot_place(text, change, reason):
 
 
 @pytest.mark.parametrize('text, change, expected', [
-    ('a: {b: 1}\nc:  2\n', paths({'a.b': 3}), 'a: {b: 3}\nc:  2\n'),
-    ('a: [1, 2]\n# kept\n', paths({'a[2]': 3}), 'a: [1, 2, 3]\n# kept\n'),
-    ('a:\n  b: 1\nc: 2\n', paths(unset=['a.b']), 'a: {}\nc: 2\n'),
+    ('a: {b: 1,\n    c: 2}\nd:  2\n', paths({'d': 3}), 'a: {b: 1,\n    c: 2}\nd:  3\n'),
+    ('a: [1, 2]  # two\n', paths({'a[2]': 3}), 'a: [1, 2, 3] # two\n'),
+    ('a: 1\n', paths(unset=['a']), '{}\n'),
+    ('a:\n  b: 1\n', paths(unset=['a.b']), 'a: {}\n'),
     ('base: &b\n  x: 1\nother: *b\ny: 1\n', paths({'y': 2}), 'base: &b\n  x: 1\nother: *b\ny: 2\n'),
     ('l:\n- name: x\n  v: 1\n', paths(unset=['l[0].name']), 'l:\n- v: 1\n'),
 ])
