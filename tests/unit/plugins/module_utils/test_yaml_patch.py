@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _keypath, _tree, _yaml_doc, _yaml_patch
+from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 from testpaths import FIXTURES
 
 
@@ -138,3 +140,67 @@ def test_every_key_of_real_kubeadm_files_can_be_changed_from_the_marks(version, 
         changed = [(old, new) for old, new in zip(text.splitlines(), after.splitlines()) if old != new]
         assert len(after.splitlines()) == len(text.splitlines()) and len(changed) == 1, path
         assert 'kubetrace-probe' in changed[0][1]
+
+
+def _random_change(rnd, document):
+    """Up to three random sets, removals and list insertions somewhere in ``document``, as a change."""
+    places = []
+
+    def walk(node, path):
+        places.append(path)
+        for key, value in (node.items() if _tree.is_mapping(node) else enumerate(node)):
+            if _tree.is_mapping(value) or _tree.is_list(value):
+                walk(value, path + (key,))
+    walk(document, ())
+    steps = []
+    for _step in range(rnd.randint(1, 3)):
+        path = rnd.choice(places)
+        node = document
+        for key in path:
+            node = node[key]
+        size = len(node)
+        if _tree.is_mapping(node):
+            key = rnd.choice(list(node) + ['kubetrace%d' % rnd.randint(0, 3)])
+            value = rnd.choice([None, 'value', 7, {'a': 1, 'b': [1, 'x']}, ['p', {'q': 2}]])
+        else:
+            key = rnd.randint(0, size)
+            value = rnd.choice([None, 'item', 3, {'name': 'n', 'v': 1}])
+        steps.append((path, key, value))
+
+    def change(doc, dry_run):
+        for path, key, value in steps if not dry_run else ():
+            node = doc
+            for part in path:
+                node = node[part] if (_tree.is_mapping(node) and part in node) or \
+                    (_tree.is_list(node) and isinstance(part, int) and part < len(node)) else None
+                if node is None:
+                    break
+            if _tree.is_mapping(node) and isinstance(key, str):
+                if value is None:
+                    node.pop(key, None)
+                else:
+                    node[key] = value if not isinstance(value, (dict, list)) else type(value)(value)
+            elif _tree.is_list(node) and isinstance(key, int) and key <= len(node) and (node or value is not None):
+                if value is None:
+                    del node[min(key, len(node) - 1):min(key, len(node) - 1) + 1]
+                else:
+                    node.insert(key, value if not isinstance(value, dict) else dict(value))
+        return True
+    return change
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_random_edits_of_real_files_read_back_as_the_change(seed):
+    """Whatever the marks can place is placed right; what they cannot is rendered, or refused."""
+    rnd = random.Random(seed)
+    files = sorted((FIXTURES / 'kubeadm').rglob('*.yaml'))
+    for _trial in range(25):
+        text = rnd.choice(files).read_text()
+        change = _random_change(rnd, _yaml_doc.parse(text))
+        expected = _yaml_doc.parse(text)
+        change(expected, False)
+        try:
+            after = _yaml_doc.edit(text, change)
+        except EditError:
+            continue
+        assert _tree.same(_yaml_doc.parse(after) or {}, expected)
