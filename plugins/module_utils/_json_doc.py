@@ -57,6 +57,7 @@ class Layout:
         found = _INLINE_COMMA.search(text)
         self.item_separator = ',' + found.group(1) if found else ', '
         self.ascii = text.isascii()
+        self.newline = '\r\n' if '\r\n' in text else '\n'
         self.end = text[len(text.rstrip()):]
         self.inline = set()
         self.kept = []  # the containers, so that no id is reused while the layout lives
@@ -95,8 +96,8 @@ class Layout:
                      for key, item in (value.items() if pairs else ((None, item) for item in value))]
             if inline:
                 return opening + self.item_separator.join(items) + closing
-            inner = '\n' + self.indent * (depth + 1)
-            return opening + inner + (',' + inner).join(items) + '\n' + self.indent * depth + closing
+            inner = self.newline + self.indent * (depth + 1)
+            return opening + inner + (',' + inner).join(items) + self.newline + self.indent * depth + closing
         return self.scalar(value)
 
     def scalar(self, value) -> str:

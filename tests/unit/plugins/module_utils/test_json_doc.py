@@ -62,6 +62,7 @@ def test_one_value_changes_one_line(name, path, value):
     ('{\n  "a": "\\u00e9",\n  "b": "x"\n}\n', {'b': 'ü'}, [], '{\n  "a": "\\u00e9",\n  "b": "\\u00fc"\n}\n'),
     ('{\n  "a": 1,\n  "b": {\n    "c": 2\n  }\n}\n', {}, ['b.c'], '{\n  "a": 1,\n  "b": {}\n}\n'),
     ('{\n  "a" : 1\n}\n', {'b': 2}, [], '{\n  "a" : 1,\n  "b" : 2\n}\n'),
+    ('{\r\n  "a": 1\r\n}\r\n', {'b': 2}, [], '{\r\n  "a": 1,\r\n  "b": 2\r\n}\r\n'),
     ('{\n  "l": [{"name": "a"}, {"name": "c"}]\n}', {'l[1].name': 'b'}, [], '{\n  "l": [{"name": "a"}, {"name": "b"}]\n}'),
 ])
 def test_json_layouts_are_kept(text, set_values, unset, expected):
