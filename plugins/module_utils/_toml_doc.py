@@ -74,6 +74,10 @@ class TomlStyle(Style):
     def convert(self, value):
         if isinstance(value, str) and self.literal_strings and not _LITERAL_UNSAFE.search(value):
             return String.from_raw(value, type_=StringType.SLL)
+        if isinstance(value, dict):
+            return {key: self.convert(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.convert(item) for item in value]
         return value
 
     def keep_form(self, old, new):
@@ -95,17 +99,30 @@ class TomlStyle(Style):
         if self.literal_keys and not _BARE_KEY.match(name) and not _LITERAL_UNSAFE.search(name):
             key = SingleKey(name, t=KeyType.Literal)
         container[key] = value
+        # tomlkit gives a new item its table's header indentation; give it that of its neighbours
         placed = next((item for item_key, item in reversed(_body(container)) if item_key == name), None)
         self._placed.add(id(placed))
         if isinstance(placed, Table):
+            if not any(table is placed for table in self.created):  # a mapping value becomes a table too
+                self.created.append(placed)
             siblings = [item for _key, item in _body(container) if isinstance(item, Table) and item is not placed]
             if siblings:
                 indent = _spaces(siblings[-1].trivia.indent)
             else:
                 indent = self._header_indent(container) + ' ' * self.steps()[1] if isinstance(container, Table) else ''
-            placed.trivia.indent = placed.trivia.indent[:placed.trivia.indent.rfind('\n') + 1] + indent
+            self._indent_table(placed, indent)
         elif isinstance(placed, Item) and not isinstance(placed, AoT):
             placed.trivia.indent = self._key_indent(container, placed)
+
+    def _indent_table(self, table, indent: str) -> None:
+        """A new table's header at ``indent``, and what it holds (new too) by the file's steps below it."""
+        table.trivia.indent = table.trivia.indent[:table.trivia.indent.rfind('\n') + 1] + indent
+        for key, item in _body(table):
+            self._placed.add(id(item))
+            if isinstance(item, Table):
+                self._indent_table(item, indent + ' ' * self.steps()[1])
+            elif key is not None and isinstance(item, Item) and not isinstance(item, AoT):
+                item.trivia.indent = indent + ' ' * self.steps()[0]
 
     def _header_indent(self, table) -> str:
         return _spaces(table.trivia.indent) if isinstance(table, Table) else ''

@@ -54,6 +54,14 @@ def test_tables_are_added_where_the_default_config_has_none(version, quote):
     assert edit(after, unset=[OTLP, TRACING]) == text
 
 
+@pytest.mark.parametrize('version', ['1.6.20', '2.4.2'])
+def test_a_table_given_whole_is_written_like_one_built_key_by_key(version):
+    text = config(version)
+    whole = edit(text, {OTLP: {'endpoint': '10.0.0.5:4318', 'protocol': 'http/protobuf'},
+                        TRACING: {'sampling_ratio': 0.5}})
+    assert whole == edit(text, KEYS)
+
+
 @pytest.mark.parametrize('text, set_values, expected', [
     # keys follow the keys of their table, or the file's indentation under a header
     ('[a]\n    x = 1\n', {'a.y': 2}, '[a]\n    x = 1\n    y = 2\n'),
@@ -68,6 +76,10 @@ def test_tables_are_added_where_the_default_config_has_none(version, quote):
     ("[p.'a.b']\nx = 'v'\n", {"p.\"c.d\".y": 'w', 'p.e.z': 'it\'s'},
      "[p.'a.b']\nx = 'v'\n\n[p.'c.d']\ny = 'w'\n\n[p.e]\nz = \"it's\"\n"),
     ('[p."a.b"]\nx = "v"\n', {'p."c.d".y': 'w'}, '[p."a.b"]\nx = "v"\n\n[p."c.d"]\ny = "w"\n'),
+    # a table given whole, tables inside it too
+    ("[p]\n  [p.'q.r']\n    x = 'a'\n[z]\n  k = 1\n", {'p.n': {'x': 'v', 'sub': {'y': 2}, 'l': ['a']}},
+     "[p]\n  [p.'q.r']\n    x = 'a'\n\n  [p.n]\n    x = 'v'\n    l = ['a']\n\n    [p.n.sub]\n      y = 2\n\n"
+     "[z]\n  k = 1\n"),
 ])
 def test_what_the_edit_adds_follows_the_file(text, set_values, expected):
     after = edit(text, set_values)
