@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
+
 
 def _line_map(original: list, normalized: list) -> dict:
     """Line numbers of ``normalized`` mapped to the identical line of ``original``."""
@@ -64,3 +66,34 @@ def splice(original: str, normalized: str, edited: str):
     for start, end, lines in reversed(replacements):
         orig[start:end] = lines
     return ''.join(orig)
+
+
+def rewritten(original: str, normalized: str) -> tuple:
+    """(how many, first line number, its text) of the lines of ``original`` that ``normalized`` writes differently."""
+    orig = original.splitlines()
+    mapping = _line_map(orig, normalized.splitlines())
+    kept = set(mapping.values())
+    lost = [number for number in range(len(orig)) if number not in kept]
+    if not lost:
+        return 0, 0, ''
+    return len(lost), lost[0] + 1, orig[lost[0]]
+
+
+def changed_lines(before: str, after: str) -> int:
+    """How many lines a diff from ``before`` to ``after`` shows as changed (the larger side of each hunk)."""
+    matcher = SequenceMatcher(None, before.splitlines(), after.splitlines(), autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != 'equal')
+
+
+def refusal(writer: str, how: str, texts: tuple, where: str, why: str) -> EditError:
+    """The error for an edit that would rewrite lines it does not touch: how many, which, what to do.
+
+    ``texts`` is (original, normalized, edited); ``how`` says how ``writer`` writes lines.
+    """
+    original, normalized, edited = texts
+    count, first, content = rewritten(original, normalized)
+    return EditError('%s cannot be written onto the file\'s own lines (%s): %s writes %d line(s) of this file '
+                     'differently (first: line %d, %r), so writing the edit would change %d line(s) where the '
+                     'edit itself changes %d; write those lines %s, or make this change by hand, and run again'
+                     % (where, why, writer, count, first, content, changed_lines(original, edited),
+                        changed_lines(normalized, edited), how))

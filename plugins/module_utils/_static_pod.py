@@ -22,6 +22,7 @@ from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import (
     assign,
     is_list,
     is_mapping,
+    ordered_like,
     plain_data,
     set_value,
     unset_value,
@@ -238,7 +239,7 @@ def _place(items, name: str, wanted, where: str, style: Style, dry_run: bool) ->
         return assign(items, positions[0], wanted, '%s[name=%s]' % (where, name), style, dry_run)
     if not dry_run:
         item = style.new_mapping()
-        for key, value in wanted.items():
+        for key, value in ordered_like(wanted, items).items():
             if is_mapping(value):
                 nested = style.new_mapping()
                 nested.update(value)

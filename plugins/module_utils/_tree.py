@@ -51,6 +51,10 @@ class Style:
         """A new value (mapping, list or scalar) ready to put in the document."""
         return value
 
+    def put(self, container, name, value):
+        """Put a new key into ``container`` (TOML quotes and indents it the way the file does)."""
+        container[name] = value
+
 
 def is_mapping(value) -> bool:
     return isinstance(value, Mapping)
@@ -131,18 +135,63 @@ def plain_data(value):
     return value
 
 
-def same(left, right) -> bool:
-    """Equal as data, with booleans never equal to numbers."""
+def same(left, right, plain=None) -> bool:
+    """Equal as data, with booleans never equal to numbers; ``plain`` turns a scalar into comparable data."""
     if is_mapping(left) and is_mapping(right):
         return (len(left) == len(right)
-                and all(key in right and same(left[key], right[key]) for key in left))
+                and all(key in right and same(left[key], right[key], plain) for key in left))
     if is_list(left) and is_list(right):
-        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(same(a, b, plain) for a, b in zip(left, right))
+    if plain is not None:
+        left, right = plain(left), plain(right)
     if isinstance(left, bool) != isinstance(right, bool):
         return False
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):
         return isinstance(left, float) == isinstance(right, float) and left == right
     return left == right
+
+
+def first_difference(left, right, segments: tuple = ()):
+    """The key path (segments) of the first place where ``left`` and ``right`` differ; None if nowhere."""
+    if is_mapping(left) and is_mapping(right):
+        for key in list(left) + [key for key in right if key not in left]:
+            here = segments + (Key(str(key)),)
+            if key not in left or key not in right:
+                return here
+            found = first_difference(left[key], right[key], here)
+            if found is not None:
+                return found
+        return None
+    if is_list(left) and is_list(right):
+        for pos in range(max(len(left), len(right))):
+            here = segments + (Index(pos),)
+            if pos >= len(left) or pos >= len(right):
+                return here
+            found = first_difference(left[pos], right[pos], here)
+            if found is not None:
+                return found
+        return None
+    return None if same(left, right) else segments
+
+
+def ordered_like(value, siblings):
+    """``value`` (a new list item) with its keys, and those of its mappings, in the order its siblings use.
+
+    kubeadm writes a volume as ``- hostPath:`` then ``name:``, other manifests ``- name:`` first; a new item
+    reads like the ones around it. Keys no sibling has keep their order, after the others.
+    """
+    if not is_mapping(value):
+        return value
+    rank = {}
+    for sibling in siblings:
+        if is_mapping(sibling):
+            for key in sibling:
+                rank.setdefault(key, len(rank))
+    ordered = {}
+    for key in sorted(value, key=lambda key: rank.get(key, len(rank))):
+        ordered[key] = ordered_like(value[key], [sibling[key] for sibling in siblings
+                                                 if is_mapping(sibling) and key in sibling])
+    return ordered
 
 
 def _select(items, segment: Select, where: str, style: Style) -> int:
@@ -201,7 +250,7 @@ def _walk(doc, segments, style: Style, create: bool, dry_run: bool):
                 container.append(style.new_mapping())
                 key = len(container) - 1
             else:
-                container[segment.name] = style.new_mapping()
+                style.put(container, segment.name, style.new_mapping())
                 key = segment.name
         container = container[key]
     return container
@@ -222,7 +271,7 @@ def assign(container, key, new, where: str, style: Style, dry_run: bool = False)
             else:
                 changed = True
                 if not dry_run:
-                    old[name] = style.convert(value)
+                    style.put(old, name, style.convert(value))
         return changed
     if is_list(old) and is_list(new):
         changed = len(old) != len(new)
@@ -231,7 +280,7 @@ def assign(container, key, new, where: str, style: Style, dry_run: bool = False)
         if not dry_run:
             del old[len(new):]
             for value in new[len(old):]:
-                old.append(style.convert(value))
+                old.append(style.convert(ordered_like(value, old)))
         return changed
     if is_mapping(old) or is_list(old) or is_mapping(new) or is_list(new):
         if old is None:
@@ -258,9 +307,9 @@ def set_value(doc, segments, value, style: Style, dry_run: bool = False) -> bool
     if key is None:
         if not dry_run:
             if isinstance(last, Index):
-                parent.append(style.convert(value))
+                parent.append(style.convert(ordered_like(value, parent)))
             else:
-                parent[last.name] = style.convert(value)
+                style.put(parent, last.name, style.convert(value))
         return True
     return assign(parent, key, value, render(segments), style, dry_run)
 

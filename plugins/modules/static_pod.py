@@ -16,7 +16,8 @@ description:
     name order when the manifest keeps that order, as kubeadm does.
   - O(feature_gates) are merged into the existing C(--feature-gates) flag; unrelated gates and their
     order are kept, and the flag is removed when no gate is left.
-  - A hostPath mount is added once to C(spec.volumes) and once to the container's C(volumeMounts).
+  - A hostPath mount is added once to C(spec.volumes) and once to the container's C(volumeMounts),
+    each with its keys in the order the manifest's other volumes and mounts use.
   - The kubelet restarts the pod when the manifest changes; this module does not wait for it.
   - The editing happens on the controller with ruamel.yaml; the node needs only Python 3.
 options:

@@ -12,6 +12,9 @@ version_added: 0.1.0
 description:
   - Sets or removes values at key paths in a TOML file, keeping every byte the edit does not touch
     (comments, table order, indentation, quoting).
+  - New tables take the indentation of the tables beside them and new keys that of their table's keys
+    (containerd 1.x indents nested tables by 2 and their keys by 4); where the file quotes keys and
+    strings with single quotes (containerd 2.x), new ones are quoted that way too.
   - Key paths are dotted keys; a key with dots or spaces goes in double quotes (or single quotes, taken
     literally, as containerd 2.x writes its tables), as in
     C(plugins."io.containerd.tracing.processor.v1.otlp".endpoint); C([N]) indexes an array;

@@ -13,6 +13,12 @@ description:
   - Sets or removes values at key paths in a YAML file with one document, keeping every byte the
     edit does not touch (comments, key order, quoting, blank lines, the C(---) marker and the file's
     own indentation, including kubeadm's list items at their parent's indent).
+  - New keys and list items are written at their siblings' indentation, and a new list item puts its keys
+    in the order its siblings use.
+  - A file written as JSON (as cloud node images write the kubelet's config) stays JSON, in its own
+    indentation, with one line changed per value.
+  - Where the change cannot be made without rewriting lines it does not touch (some flow-style or oddly
+    spaced YAML), the task fails and says how many lines that would be, and the file is left as it was.
   - Key paths are dotted keys; a key with dots or spaces goes in double quotes (or single quotes, taken
     literally); C([N]) indexes a list; C([field=value]) picks the one list item whose field equals value.
   - A key that holds a scalar keeps its type (an integer stays an integer, a quoted string stays quoted);

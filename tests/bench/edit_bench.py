@@ -55,14 +55,18 @@ def toml_text(lines: int) -> str:
     return ''.join(body)
 
 
-def best_of(function, repeat: int) -> float:
-    """Median wall time of ``function()`` in milliseconds."""
-    times = []
+def medians(functions, repeat: int) -> list:
+    """Median wall time of each of ``functions`` in milliseconds, run in turns.
+
+    In turns, so that other work on a shared machine slows each of them alike and the ratios hold.
+    """
+    times = [[] for _function in functions]
     for _round in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for spent, function in zip(times, functions):
+            start = time.perf_counter()
+            function()
+            spent.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(spent) for spent in times]
 
 
 def yaml_round_trip(text: str):
@@ -73,7 +77,7 @@ def yaml_round_trip(text: str):
 
 
 def controller_figures(repeat: int) -> None:
-    print('controller time per edit (median of %d, ms)' % repeat)
+    print('controller time per edit (median of %d, in turns with the round trip, ms)' % repeat)
     print('%-6s %7s %14s %13s %13s %9s' % ('format', 'lines', 'round trip', 'edit', 'no-op edit', 'edit/rt'))
     cases = [('yaml', yaml_text, YAML_EDIT, _yaml_doc, yaml_round_trip),
              ('toml', toml_text, TOML_EDIT, _toml_doc, lambda text: tomlkit.dumps(tomlkit.parse(text)))]
@@ -86,9 +90,8 @@ def controller_figures(repeat: int) -> None:
                 return _tree.apply_paths(doc, compiled, engine.STYLE, dry_run)
             edited = engine.edit(text, change)
             assert engine.edit(edited, change) is edited
-            bare = best_of(lambda: round_trip(text), repeat)
-            spent = best_of(lambda: engine.edit(text, change), repeat)
-            noop = best_of(lambda: engine.edit(edited, change), repeat)
+            bare, spent, noop = medians([lambda: round_trip(text), lambda: engine.edit(text, change),
+                                         lambda: engine.edit(edited, change)], repeat)
             figures = (name, text.count('\n'), bare, spent, noop, 100 * spent / bare)
             print('%-6s %7d %14.2f %13.2f %13.2f %8.0f%%' % figures)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,6 +56,17 @@ def test_change_then_idempotent_run_with_one_read_and_one_write(play, kubelet_co
     second = play('kubetrace.tracing.yaml_edit', {'path': str(kubelet_config), 'set': TRACING})
     assert second.result['changed'] is False and second.executions == 1
     assert snapshot(kubelet_config) == before
+
+
+def test_a_json_kubelet_config_stays_json(play, tmp_path):
+    path = tmp_path / 'config.json'
+    shutil.copy(FIXTURES / 'kubelet-json' / 'al2023-nodeadm.json', path)
+    first = play('kubetrace.tracing.yaml_edit', {'path': str(path), 'set': TRACING})
+    assert first.result['changed'] is True
+    assert json.loads(path.read_text())['tracing'] == {'endpoint': '10.0.0.5:4317', 'samplingRatePerMillion': 10000}
+    assert path.read_text().endswith('    "tracing": {\n        "endpoint": "10.0.0.5:4317",\n'
+                                     '        "samplingRatePerMillion": 10000\n    }\n}')
+    assert play('kubetrace.tracing.yaml_edit', {'path': str(path), 'set': TRACING}).result['changed'] is False
 
 
 def test_check_mode_writes_nothing_and_diff_shows_the_change(play, kubelet_config):
@@ -148,6 +160,10 @@ BAD_INPUT = [
         '    - --secure-port=6443\n', '    - --feature-gates=A=true,B\n    - --secure-port=6443\n'),
         {'container': 'kube-apiserver', 'feature_gates': {'APIServerTracing': True}},
         "--feature-gates=A=true,B is malformed at 'B'", id='malformed-feature-gates'),
+    pytest.param('kubetrace.tracing.yaml_edit', 'a: {b: 1,\n    c: 2}\n', {'set': {'a.b': 3}},
+                 "a.b cannot be written onto the file's own lines", id='would-rewrite-other-lines'),
+    pytest.param('kubetrace.tracing.yaml_edit', '{"a": 1, "a": 2}\n', {'set': {'b': 1}},
+                 'has the key "a" twice in one object', id='json-key-twice'),
 ]
 
 

@@ -146,3 +146,41 @@ def test_annotation_is_added_beside_kubeadms_and_removed_again():
 def test_annotation_value_must_be_a_string():
     with pytest.raises(EditError, match='annotations.a: an annotation value is a string'):
         change(APISERVER, annotations={'a': 5})
+
+
+NAME_FIRST = '''apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver
+spec:
+  containers:
+    - name: kube-apiserver
+      command:
+        - kube-apiserver
+      volumeMounts:
+        - name: certs
+          readOnly: true
+          mountPath: /etc/kubernetes/pki
+  volumes:
+    - name: certs
+      hostPath:
+        type: DirectoryOrCreate
+        path: /etc/kubernetes/pki
+'''
+
+
+@pytest.mark.parametrize('text, volume, mount', [
+    (NAME_FIRST,
+     ['+    - name: kubetrace-tracing', '+      hostPath:', '+        type: DirectoryOrCreate',
+      '+        path: /etc/kubernetes/tracing'],
+     ['+        - name: kubetrace-tracing', '+          readOnly: true', '+          mountPath: /etc/kubernetes/tracing']),
+    (APISERVER,
+     ['+  - hostPath:', '+      path: /etc/kubernetes/tracing', '+      type: DirectoryOrCreate',
+      '+    name: kubetrace-tracing'],
+     ['+    - mountPath: /etc/kubernetes/tracing', '+      name: kubetrace-tracing', '+      readOnly: true']),
+])
+def test_new_volume_and_mount_take_the_key_order_of_their_siblings(text, volume, mount):
+    after = change(text, mounts=[MOUNT])
+    assert diff(text, after) == mount + volume
+    assert change(after, mounts=[MOUNT]) is after
+    assert change(after, mounts=[_static_pod.HostPathMount(name='kubetrace-tracing', state='absent')]) == text

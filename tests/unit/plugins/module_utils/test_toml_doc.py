@@ -31,26 +31,60 @@ def changes(before, after):
             if line[:1] in '+-' and line[:3] not in ('---', '+++')]
 
 
-@pytest.mark.parametrize('version', ['1.7.24', '2.2.9'])
-def test_keys_land_in_the_empty_tables_the_default_config_has(version):
+@pytest.mark.parametrize('version, quote', [('1.7.24', '"'), ('2.2.9', "'")])
+def test_keys_land_in_the_empty_tables_the_default_config_has(version, quote):
     text = config(version)
     after = edit(text, KEYS)
-    assert changes(text, after) == ['+  sampling_ratio = 0.5', '+  endpoint = "10.0.0.5:4318"',
-                                    '+  protocol = "http/protobuf"']
+    assert changes(text, after) == ['+    sampling_ratio = 0.5', '+    endpoint = %s10.0.0.5:4318%s' % (quote, quote),
+                                    '+    protocol = %shttp/protobuf%s' % (quote, quote)]
     assert edit(after, KEYS) is after
     assert edit(after, unset=list(KEYS)) == text
 
 
-@pytest.mark.parametrize('version', ['1.6.20', '2.4.2'])
-def test_tables_are_added_where_the_default_config_has_none(version):
+@pytest.mark.parametrize('version, quote', [('1.6.20', '"'), ('2.4.2', "'")])
+def test_tables_are_added_where_the_default_config_has_none(version, quote):
+    """Indented like the plugin tables beside them, keys and strings quoted the file's way."""
     text = config(version)
     after = edit(text, KEYS)
     assert changes(text, after) == [
-        '+[plugins."io.containerd.tracing.processor.v1.otlp"]', '+endpoint = "10.0.0.5:4318"',
-        '+protocol = "http/protobuf"', '+', '+[plugins."io.containerd.internal.v1.tracing"]',
-        '+sampling_ratio = 0.5', '+']
+        '+  [plugins.%sio.containerd.tracing.processor.v1.otlp%s]' % (quote, quote),
+        '+    endpoint = %s10.0.0.5:4318%s' % (quote, quote), '+    protocol = %shttp/protobuf%s' % (quote, quote),
+        '+', '+  [plugins.%sio.containerd.internal.v1.tracing%s]' % (quote, quote), '+    sampling_ratio = 0.5', '+']
     assert edit(after, KEYS) is after
     assert edit(after, unset=[OTLP, TRACING]) == text
+
+
+@pytest.mark.parametrize('version', ['1.6.20', '2.4.2'])
+def test_a_table_given_whole_is_written_like_one_built_key_by_key(version):
+    text = config(version)
+    whole = edit(text, {OTLP: {'endpoint': '10.0.0.5:4318', 'protocol': 'http/protobuf'},
+                        TRACING: {'sampling_ratio': 0.5}})
+    assert whole == edit(text, KEYS)
+
+
+@pytest.mark.parametrize('text, set_values, expected', [
+    # keys follow the keys of their table, or the file's indentation under a header
+    ('[a]\n    x = 1\n', {'a.y': 2}, '[a]\n    x = 1\n    y = 2\n'),
+    ('[a]\n  x = 1\n[b]\n', {'b.y': 2}, '[a]\n  x = 1\n[b]\n  y = 2\n'),
+    ('x = 1\ny = 2\n', {'z': 3}, 'x = 1\ny = 2\nz = 3\n'),
+    # tables follow the tables beside them, or their parent's header and the file's step
+    ('[p]\n  [p.a]\n    x = 1\n', {'p.b.y': 2}, '[p]\n  [p.a]\n    x = 1\n\n  [p.b]\n    y = 2\n'),
+    ('[p]\n  [p.a]\n    x = 1\n[q]\n  k = 1\n', {'q.r.y': 2},
+     '[p]\n  [p.a]\n    x = 1\n[q]\n  k = 1\n\n  [q.r]\n    y = 2\n'),
+    ('[p]\n[p.a]\nx = 1\n', {'p.b.y': 2}, '[p]\n[p.a]\nx = 1\n\n[p.b]\ny = 2\n'),
+    # single-quoted keys and strings where the file writes them, bare keys stay bare
+    ("[p.'a.b']\nx = 'v'\n", {"p.\"c.d\".y": 'w', 'p.e.z': 'it\'s'},
+     "[p.'a.b']\nx = 'v'\n\n[p.'c.d']\ny = 'w'\n\n[p.e]\nz = \"it's\"\n"),
+    ('[p."a.b"]\nx = "v"\n', {'p."c.d".y': 'w'}, '[p."a.b"]\nx = "v"\n\n[p."c.d"]\ny = "w"\n'),
+    # a table given whole, tables inside it too
+    ("[p]\n  [p.'q.r']\n    x = 'a'\n[z]\n  k = 1\n", {'p.n': {'x': 'v', 'sub': {'y': 2}, 'l': ['a']}},
+     "[p]\n  [p.'q.r']\n    x = 'a'\n\n  [p.n]\n    x = 'v'\n    l = ['a']\n\n    [p.n.sub]\n      y = 2\n\n"
+     "[z]\n  k = 1\n"),
+])
+def test_what_the_edit_adds_follows_the_file(text, set_values, expected):
+    after = edit(text, set_values)
+    assert after == expected
+    assert edit(after, set_values) is after
 
 
 def test_types_comments_and_literal_strings_are_kept():

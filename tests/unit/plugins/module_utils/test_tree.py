@@ -5,13 +5,15 @@ import re
 import pytest
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
-from ansible_collections.kubetrace.tracing.plugins.module_utils._keypath import parse
+from ansible_collections.kubetrace.tracing.plugins.module_utils._keypath import parse, render
 from ansible_collections.kubetrace.tracing.plugins.module_utils._tree import (
     Style,
     apply_paths,
     coerce,
     compile_paths,
+    first_difference,
     get_value,
+    ordered_like,
     same,
     set_value,
     unset_value,
@@ -142,3 +144,46 @@ def test_apply_paths_unsets_then_sets():
     assert apply_paths(data, compiled, PLAIN) is True
     assert 'ratio' not in data and data['tracing']['endpoint'] == 'c:1'
     assert apply_paths(data, compiled, PLAIN) is False
+
+
+@pytest.mark.parametrize('value, siblings, keys', [
+    ({'hostPath': {'path': '/x'}, 'name': 'x'}, [{'name': 'a', 'hostPath': {'type': 'File', 'path': '/a'}}],
+     ['name', 'hostPath']),
+    ({'name': 'x', 'hostPath': {'path': '/x'}}, [{'hostPath': {'path': '/a'}, 'name': 'a'}], ['hostPath', 'name']),
+    ({'readOnly': True, 'name': 'x', 'mountPath': '/x'}, [{'mountPath': '/a', 'name': 'a'}],
+     ['mountPath', 'name', 'readOnly']),
+    ({'b': 1, 'a': 2}, [], ['b', 'a']),
+    ({'b': 1, 'a': 2}, ['scalar', {'a': 0}], ['a', 'b']),
+    ({'z': 1, 'y': 2, 'a': 3}, [{'a': 0}, {'y': 0, 'a': 0}], ['a', 'y', 'z']),
+])
+def test_a_new_item_takes_its_siblings_key_order(value, siblings, keys):
+    ordered = ordered_like(value, siblings)
+    assert list(ordered) == keys and ordered == value
+
+
+def test_nested_mappings_of_a_new_item_follow_the_siblings_too():
+    ordered = ordered_like({'hostPath': {'path': '/x', 'type': 'File'}, 'name': 'x'},
+                           [{'name': 'a', 'hostPath': {'type': 'File', 'path': '/a'}}])
+    assert list(ordered['hostPath']) == ['type', 'path']
+    assert ordered_like('scalar', [{'a': 1}]) == 'scalar'
+
+
+def test_appended_list_items_are_ordered_like_their_siblings():
+    document = {'items': [{'name': 'a', 'path': '/a'}]}
+    set_value(document, parse('items[1]'), {'path': '/b', 'name': 'b'}, PLAIN)
+    assert list(document['items'][1]) == ['name', 'path']
+    apply_paths(document, compile_paths({'items': [{'name': 'a', 'path': '/a'}, {'name': 'b', 'path': '/b'},
+                                                   {'path': '/c', 'name': 'c'}]}, []), PLAIN)
+    assert list(document['items'][2]) == ['name', 'path']
+
+
+@pytest.mark.parametrize('left, right, where', [
+    ({'a': 1}, {'a': 1}, None),
+    ({'a': {'b': [1, 2]}}, {'a': {'b': [1, 3]}}, 'a.b[1]'),
+    ({'a': 1}, {'a': 1, 'b.c': 2}, '"b.c"'),
+    ([1], [1, 2], '[1]'),
+    ({'a': 1}, [1], '(document root)'),
+])
+def test_first_difference(left, right, where):
+    found = first_difference(left, right)
+    assert (found if found is None else render(found)) == where

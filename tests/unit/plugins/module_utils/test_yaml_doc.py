@@ -110,3 +110,27 @@ def test_lines_the_parser_would_rewrite_keep_their_bytes():
     text = 'a:   1   # spaced\nb: 2\nflow: [1,  2]\nc: ~\n'
     after = edit(text, {'b': 3, 'd': 'new'})
     assert after == 'a:   1   # spaced\nb: 3\nflow: [1,  2]\nc: ~\nd: new\n'
+
+
+def test_an_edit_that_would_rewrite_lines_it_does_not_touch_fails_and_says_how_many():
+    text = 'a: {b: 1,\n    c: 2}\nd: [1,  2]\n'
+    with pytest.raises(EditError) as error:
+        edit(text, {'a.b': 3})
+    assert str(error.value) == (
+        "a.b cannot be written onto the file's own lines (it is written in flow style, on lines the edit would "
+        "rewrite): the YAML library writes 3 line(s) of this file differently (first: line 1, 'a: {b: 1,'), so "
+        "writing the edit would change 3 line(s) where the edit itself changes 1; write those lines in block "
+        "style with single spaces, as it writes them, or make this change by hand, and run again")
+
+
+@pytest.mark.parametrize('text', [
+    'a: 1\nb: true\nc: 0.5\nd: ~\ne: "x"\nf: [1, 2]\n',
+    'when: 2001-12-14\n',             # a timestamp to ruamel.yaml, a string to the YAML 1.2 core schema
+    'a: yes\nb: 0o17\nc: 1e3\n',      # YAML 1.1 would read a boolean and other numbers
+    'a: !custom value\n',
+])
+def test_a_result_is_read_back_as_the_document(text):
+    document = _yaml_doc.parse(text)
+    assert _yaml_doc.reads_back(text, document)
+    assert not _yaml_doc.reads_back(text + 'extra: 1\n', document)
+    assert not _yaml_doc.reads_back(text + '  broken: [\n', document)
