@@ -771,7 +771,11 @@ def stop_pods(lab_dir):
     for name, info in state.get("nodes", {}).items():
         if lab.alive(info.get("pid")):
             try:
+                # A container's main process that is PID 1 of its namespace ignores SIGTERM (busybox httpd
+                # does), and would hold the node's power-off until the lab's SIGKILL: kill every task first.
                 subprocess.run(lab.ssh_command(lab_dir, name, "systemctl stop kubelet 2>/dev/null;"
+                                               " for task in $(ctr -n k8s.io tasks ls -q 2>/dev/null); do"
+                                               " ctr -n k8s.io tasks kill -s SIGKILL $task; done;"
                                                " systemctl stop containerd kube-apiserver etcd 2>/dev/null; true"),
                                capture_output=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
