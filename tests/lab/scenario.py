@@ -83,10 +83,17 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
         description['binds'] += with_crictl
         return dict(description, role=role)
 
+    # Without a control plane to join (AWX's scenario), node2 is a containerd-only node with the same
+    # containerd 2.x, as the containerd role's 2.x case.
+    alone = names is not None and not {'cp1', 'cp2'} & set(names)
+    runtime = containerd.source(CONTAINERD_SOURCE) / 'bin'
+    node2 = ({'name': 'node2', 'suite': 'trixie', 'groups': ['kube_node'], 'role': 'containerd',
+              'binds': with_crictl + [(str(runtime / name), '/usr/bin/' + name, True) for name in containerd.COMMANDS]}
+             if alone else kubelet_node('node2', ['kube_node'], 'worker'))
     every = [
         {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger'], 'role': 'backend'},
         {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
-        kubelet_node('node2', ['kube_node'], 'worker'),
+        node2,
         {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
         kubelet_node('cp1', ['kube_control_plane'], 'control_plane'),
     ]
