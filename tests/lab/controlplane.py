@@ -49,6 +49,7 @@ import containerd  # noqa: E402  pylint: disable=wrong-import-position
 import kubernetes  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
 import programs  # noqa: E402  pylint: disable=wrong-import-position
+import registry  # noqa: E402  pylint: disable=wrong-import-position
 from cache import locked, sha256  # noqa: E402  pylint: disable=wrong-import-position
 
 K8S_VERSION = "v1.37.2"
@@ -784,7 +785,6 @@ def stop_pods(lab_dir):
 
 def down(lab_dir):
     """Take the lab down, then remove the cgroup v1 folders its kubelets left on the host."""
-    import registry  # pylint: disable=import-outside-toplevel
     lab_dir = Path(lab_dir).resolve()
     registry.stop(lab_dir)
     stop_pods(lab_dir)
@@ -805,7 +805,6 @@ def down(lab_dir):
 def up(lab_dir, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, name="cp1"):
     """A one-node lab with a control-plane node and the lab's registry, provisioned; returns {timings}.
     On failure the lab is left up for inspection (run down)."""
-    import registry  # pylint: disable=import-outside-toplevel  (registry needs this module's images)
     started = time.monotonic()
     description = node(name, k8s_version, etcd_version)
     prepared = time.monotonic()

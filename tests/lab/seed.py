@@ -178,8 +178,8 @@ def seed(lab_dir, name="demo", image="httpd", timeout=180):
     kubectl.run("get", "deploy,rs,pod", "-o", "wide", show=True)
     source, status, page = fetch_page(lab_dir, kubectl, pod)
     print(f"\nGET http://{pod['status']['podIP']}/ from {source}: {status}\n{page.strip()}", flush=True)
-    report = {"deployment": name, "image": image, "command": ["kubectl", "create", "deployment", name,
-                                                                f"--image={image}", "--port=80"],
+    report = {"deployment": name, "image": image,
+              "command": ["kubectl", "create", "deployment", name, f"--image={image}", "--port=80"],
               "pod": pod["metadata"]["name"], "uid": pod["metadata"]["uid"], "node": pod["spec"]["nodeName"],
               "pod_ip": pod["status"]["podIP"], "started": began.isoformat(timespec="milliseconds"),
               "create_seconds": round(created - started, 2), "ready_seconds": round(ready - started, 2),

@@ -200,8 +200,8 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
     assert_original_bytes(cp1, 'cp1')
     assert not cp1.file('/etc/kubernetes/tracing').exists
     assert not cp1.file(DROPIN).exists
-    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml',
-                                                                    'kube-controller-manager.yaml', 'kube-scheduler.yaml']
+    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == [
+        'etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']
     again = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
                            capture_output=True, text=True, check=False, cwd=PROJECT)
     assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}

@@ -49,8 +49,8 @@ def test_133_gets_v1beta1_and_loses_the_gate_it_no_longer_needs():
     assert 'APIServerTracing' not in manifest and '--feature-gates' not in manifest
     assert '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml' in manifest
     assert 'KubeletTracing' not in node.file('/var/lib/kubelet/config.yaml').content_string
-    assert sorted(node.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml',
-                                                                     'kube-controller-manager.yaml', 'kube-scheduler.yaml']
+    assert sorted(node.file('/etc/kubernetes/manifests').listdir()) == [
+        'etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']
 
 
 def test_units_get_drop_ins_and_run_with_them():
