@@ -14,6 +14,7 @@ Python 3.11 standard library only. Plain HTTP: the registry is reached on the la
 and containerd's hosts.toml files name it with http://.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import lab  # noqa: E402  pylint: disable=wrong-import-position
 import programs  # noqa: E402  pylint: disable=wrong-import-position
 
 PORT = 5000
@@ -123,22 +125,10 @@ def stop(lab_dir, timeout=10):
     """Stop the lab's registry (safe when it is not running); its data stays until the lab folder goes."""
     pid = running(lab_dir)
     if pid:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            status = Path(f"/proc/{pid}/stat")
-            if status.exists() and status.read_text().rpartition(")")[2].split()[0] == "Z":
-                break
-            time.sleep(0.1)
-        else:
-            if Path(f"/proc/{pid}").exists():
+        if not lab.wait_until(lambda: not lab.alive(pid), timeout):
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
     (folder(lab_dir) / "registry.pid").unlink(missing_ok=True)
 
