@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-command -v go >/dev/null || { echo "Go 1.24 or newer is needed to build containerd, Jaeger, crictl, etcd and Kubernetes" >&2; exit 1; }
+command -v go >/dev/null || { echo "Go 1.24 or newer is needed to build containerd, Jaeger, crictl, etcd, Kubernetes, the CNI plugins and the registry" >&2; exit 1; }
 
 step "Python virtualenv in $venv"
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$python is older than 3.11" >&2; exit 1; }
@@ -30,7 +30,8 @@ step "Python virtualenv in $venv"
 step "Real programs (cached)"
 "$venv/bin/python" tests/lab/containerd.py debian bookworm
 "$venv/bin/python" tests/lab/containerd.py debian trixie
-# containerd 2.x, Jaeger, crictl, the Debian bases, etcd, and kube-apiserver/kubelet/kubeadm with their
-# images for the two Kubernetes releases the scenarios run (built once, cached; about 10 min cold)
+# containerd 2.x, Jaeger, crictl, the Debian bases, etcd, the CNI plugins, the registry, busybox (the lab's
+# httpd image), and kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl with
+# their images for the two Kubernetes releases the scenarios run (built once, cached)
 "$venv/bin/python" tests/lab/scenario.py programs
 "$venv/bin/python" tests/lab/scenario.py programs --kubernetes v1.33.13

@@ -1,18 +1,23 @@
-"""A lab control-plane node as kubeadm lays it out: the real kubelet runs etcd and kube-apiserver as
-static pods on the node's containerd.
+"""A lab control-plane node as kubeadm lays it out: the real kubelet runs etcd, kube-apiserver,
+kube-controller-manager and kube-scheduler as static pods on the node's containerd.
 
-images(k8s, etcd)          OCI image-layout tars built by hand from the static programs (no registry is
-                           reachable): kube-apiserver and etcd named as kubeadm's manifests name them,
-                           and the pause image containerd's CRI config names. Cached.
+images(k8s, etcd)          OCI image-layout tars built by hand from the static programs: kube-apiserver,
+                           kube-controller-manager, kube-scheduler and etcd named as kubeadm's manifests
+                           name them, and the pause image containerd's CRI config names. Cached; the lab's
+                           registry serves them (tests/lab/registry.py), and the nodes pull them from it.
 node(name, k8s, etcd)      the node description for lab.up(): trixie, group kube_control_plane, the
-                           programs and image tars bound read-only, the nspawn options a kubelet needs.
-provision(lab_dir, name, k8s, etcd)
-                           on the booted node: cgroup controllers read-write, containerd's CRI config,
-                           images imported, `kubeadm init phase ...` (certs, kubeconfigs, etcd and
-                           apiserver manifests, kubelet-start), the kubelet as the kubeadm package runs
-                           it; waits for /readyz and etcd's /health, then uploads kubeadm's ConfigMaps.
+                           programs bound read-only, the nspawn options a kubelet needs.
+kubelet_node(name, k8s, groups)
+                           the same for any node that runs a kubelet (workers too).
+provision(lab_dir, name, registry, k8s, etcd)
+                           on the booted node: cgroup controllers read-write, containerd's CRI config with
+                           the lab's registry as the mirror of registry.k8s.io and docker.io, `kubeadm init
+                           phase ...` (certs, kubeconfigs, the four control-plane manifests, kubelet-start),
+                           the kubelet as the kubeadm package runs it; waits for /readyz, etcd's /health
+                           and the controller-manager's and scheduler's /healthz, then uploads kubeadm's
+                           ConfigMaps and makes the bootstrap token RBAC that `kubeadm join` needs.
 up(lab_dir, version) / down(lab_dir)
-                           a one-node lab with just that node.
+                           a one-node lab with just that node (and the registry).
 
     python3 tests/lab/controlplane.py images [--version v1.37.2] [--etcd v3.6.16]
     python3 tests/lab/controlplane.py up LAB_DIR [--version v1.37.2] [--etcd v3.6.16] [--name cp1]
@@ -40,14 +45,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import containerd  # noqa: E402  pylint: disable=wrong-import-position
 import kubernetes  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
+import programs  # noqa: E402  pylint: disable=wrong-import-position
+import registry  # noqa: E402  pylint: disable=wrong-import-position
 from cache import locked, sha256  # noqa: E402  pylint: disable=wrong-import-position
 
 K8S_VERSION = "v1.37.2"
 ETCD_VERSION = kubernetes.ETCD_VERSION
+# The containerd of every node that runs a kubelet: built from its Go module (containerd.source()).
+CONTAINERD_VERSION = "v2.2.9"
 REGISTRY = "registry.k8s.io"
-NODE_ROOT = "/opt/kubetrace-lab"            # where the node finds the bound programs and image tars
+NODE_ROOT = "/opt/kubetrace-lab"            # where the node finds the bound programs
+CNI_BIN = "/opt/cni/bin"                    # where containerd's CRI looks for the CNI plugins
+PATCHES = "/etc/kubernetes/kubetrace-lab-patches"   # kubeadm's patches folder: what differs per node
+# The pods' addresses: kube-controller-manager gives each node a /24 of it (its podCIDR).
+POD_SUBNET = "10.244.0.0/16"
 IMAGE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PAUSE_SOURCE = """\
 // pause: the sandbox process of a pod. Sleeps until SIGTERM or SIGINT (kubetrace lab, tests/lab/controlplane.py).
@@ -207,20 +221,26 @@ def cached_image(reference, files, entrypoint=None):
     return out
 
 
+CONTROL_PLANE_PROGRAMS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
 def image_refs(k8s_version, etcd_version=ETCD_VERSION):
-    """{"kube-apiserver": ref, "etcd": ref, "pause": ref} for a release and our etcd."""
+    """{"kube-apiserver": ref, "kube-controller-manager": ref, "kube-scheduler": ref, "etcd": ref,
+    "pause": ref} for a release and our etcd."""
     listed = kubeadm_images(k8s_version)
-    return {"kube-apiserver": listed["kube-apiserver"], "etcd": etcd_image(etcd_version), "pause": listed["pause"]}
+    refs = {program: listed[program] for program in CONTROL_PLANE_PROGRAMS}
+    return dict(refs, etcd=etcd_image(etcd_version), pause=listed["pause"])
 
 
 def images(k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION):
-    """OCI image-layout tars (cached) of kube-apiserver, etcd (with etcdctl) and pause, named as kubeadm
-    and the CRI config name them; each imports with `ctr -n k8s.io images import`."""
+    """OCI image-layout tars (cached) of the control-plane programs, etcd (with etcdctl) and pause, named
+    as kubeadm and the CRI config name them; the lab's registry serves them (registry.push)."""
     refs = image_refs(k8s_version, etcd_version)
     k8s_bin = kubernetes.kubernetes(k8s_version)
     etcd_bin = kubernetes.etcd(etcd_version)
     return [
-        cached_image(refs["kube-apiserver"], {"/usr/local/bin/kube-apiserver": k8s_bin / "kube-apiserver"}),
+        *(cached_image(refs[program], {f"/usr/local/bin/{program}": k8s_bin / program})
+          for program in CONTROL_PLANE_PROGRAMS),
         cached_image(refs["etcd"], {"/usr/local/bin/etcd": etcd_bin / "etcd",
                                     "/usr/local/bin/etcdctl": etcd_bin / "etcdctl"}),
         cached_image(refs["pause"], {"/pause": pause_program()}, entrypoint=["/pause"]),
@@ -229,28 +249,43 @@ def images(k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION):
 
 # -------------------------------------------------------------------------------------------- node
 
-def node(name="cp1", k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, address=None):
-    """The node description for lab.up(): a trixie node in group kube_control_plane with kubelet and
-    kubeadm at /usr/bin (as the Kubernetes packages install them), all programs under
-    /opt/kubetrace-lab/{kubernetes,etcd}/bin and the image tars under /opt/kubetrace-lab/images, read-only.
+def kubelet_node(name, k8s_version=K8S_VERSION, groups=("kube_node",), address=None):
+    """The node description for lab.up() of a trixie node that runs a kubelet: kubelet and kubeadm at
+    /usr/bin (as the Kubernetes packages install them), all Kubernetes programs under
+    /opt/kubetrace-lab/kubernetes/bin, containerd 2.x built from its module bound over Debian's (its CRI
+    spans are children of the kubelet's; Debian's build drops that instrumentation), and the CNI plugins
+    at /opt/cni/bin, all read-only.
 
     The kubelet's OOM watcher opens /dev/kmsg and stops without it ("open /dev/kmsg: no such file or
     directory"): nspawn gives it with --bind-ro=/dev/kmsg, and reading it needs CAP_SYSLOG (the host has
-    kernel.dmesg_restrict=1; nspawn drops that capability by default). /var/lib/kubelet gets a tmpfs like
-    containerd's folder."""
+    kernel.dmesg_restrict=1; nspawn drops that capability by default). The CNI plugins make the pods'
+    bridge, veths and loopback ("operation not permitted" without CAP_NET_ADMIN, which nspawn leaves out when
+    it is handed a network namespace): the node's own namespace, made by the lab. /var/lib/kubelet gets a
+    tmpfs like containerd's folder."""
     k8s_bin = kubernetes.kubernetes(k8s_version)
-    etcd_bin = kubernetes.etcd(etcd_version)
+    runtime = containerd.source(CONTAINERD_VERSION) / "bin"
     binds = [(str(k8s_bin / "kubelet"), "/usr/bin/kubelet", True),
              (str(k8s_bin / "kubeadm"), "/usr/bin/kubeadm", True),
-             (str(etcd_bin / "etcdctl"), "/usr/local/bin/etcdctl", True),
              (str(k8s_bin), f"{NODE_ROOT}/kubernetes/bin", True),
-             (str(etcd_bin), f"{NODE_ROOT}/etcd/bin", True)]
-    binds += [(str(tar), f"{NODE_ROOT}/images/{tar.name}", True) for tar in images(k8s_version, etcd_version)]
-    description = {"name": name, "suite": "trixie", "groups": ["kube_control_plane"], "binds": binds,
+             (str(programs.cni_plugins()), CNI_BIN, True)]
+    binds += [(str(runtime / command), f"/usr/bin/{command}", True) for command in containerd.COMMANDS]
+    description = {"name": name, "suite": "trixie", "groups": list(groups), "binds": binds,
                    "tmpfs": ["/var/lib/containerd", "/var/lib/kubelet"],
-                   "nspawn_args": ["--bind-ro=/dev/kmsg", "--capability=CAP_SYSLOG"]}
+                   "nspawn_args": ["--bind-ro=/dev/kmsg", "--capability=CAP_SYSLOG,CAP_NET_ADMIN"]}
     if address:
         description["address"] = address
+    return description
+
+
+def node(name="cp1", k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, address=None):
+    """The node description for lab.up() of a control-plane node: kubelet_node() in group
+    kube_control_plane, plus etcd and etcdctl under /opt/kubetrace-lab/etcd/bin (etcdctl also at
+    /usr/local/bin). Builds the control plane's images too, so that up() only boots."""
+    etcd_bin = kubernetes.etcd(etcd_version)
+    images(k8s_version, etcd_version)
+    description = kubelet_node(name, k8s_version, ("kube_control_plane",), address)
+    description["binds"] += [(str(etcd_bin / "etcdctl"), "/usr/local/bin/etcdctl", True),
+                             (str(etcd_bin), f"{NODE_ROOT}/etcd/bin", True)]
     return description
 
 
@@ -317,22 +352,51 @@ WantedBy=sysinit.target
 """
 
 CONTAINERD_CONFIG = """\
-# Written by kubetrace's tests/lab/controlplane.py: containerd's CRI as a kubelet in a lab node needs it.
-version = 2
+# Written by kubetrace's tests/lab/controlplane.py: containerd 2.x's CRI as a kubelet in a lab node needs it.
+version = 3
 
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "{pause}"
+[plugins."io.containerd.cri.v1.images"]
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "{pause}"
+  [plugins."io.containerd.cri.v1.images".registry]
+    # hosts.toml files that send registry.k8s.io and docker.io to the lab's registry (registry_hosts()).
+    config_path = "{certs_d}"
+
+[plugins."io.containerd.cri.v1.runtime"]
   # The sandbox's oom_score_adj of -998 needs CAP_SYS_RESOURCE, which these machines do not have.
   restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
+  [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
         # nspawn's seccomp filter refuses new session keyrings ("unable to join session keyring").
         NoNewKeyring = true
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["{cni_bin}"]
+    conf_dir = "/etc/cni/net.d"
 """
+
+CERTS_D = "/etc/containerd/certs.d"
+# The image hosts the lab mirrors: kubeadm's images and the seed's unqualified `httpd` (docker.io/library/httpd).
+MIRRORED_HOSTS = ("registry.k8s.io", "docker.io")
+HOSTS_TOML = """\
+# Written by kubetrace's tests/lab: {host}'s images come from the lab's registry on its bridge. server names
+# it too, so that containerd never falls back to {host} itself.
+server = "http://{registry}"
+
+[host."http://{registry}"]
+  capabilities = ["pull", "resolve"]
+"""
+# For a containerd 1.x node without a kubelet (Debian's 1.7.24 and 1.6.20): the one table its config.toml
+# needs so that `crictl pull` goes through the same mirrors; appended to Debian's file as it is.
+CRI_V1_REGISTRY = """
+# Added by kubetrace's tests/lab: the lab's registry mirrors registry.k8s.io and docker.io (hosts.toml files).
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "{certs_d}"
+""".format(certs_d=CERTS_D)
+
 
 # As the Kubernetes packages (pkgs.k8s.io kubelet and kubeadm debs) install them.
 KUBELET_UNIT = """\
@@ -376,11 +440,13 @@ localAPIEndpoint:
 nodeRegistration:
   name: {name}
   criSocket: unix:///run/containerd/containerd.sock
-  imagePullPolicy: Never
   kubeletExtraArgs:
   # The nodes have no default route, from which the kubelet would otherwise take its address.
   - name: node-ip
     value: {address}
+patches:
+  # What differs from node to node (the kubelet's cgroupRoot), outside the cluster-wide kubelet-config.
+  directory: {patches}
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
@@ -393,6 +459,8 @@ etcd:
     imageTag: {etcd_tag}
 networking:
   serviceSubnet: 10.96.0.0/16
+  # kube-controller-manager hands each node a /24 of it; the lab's CNI config uses the node's.
+  podSubnet: {pod_subnet}
   dnsDomain: cluster.local
 ---
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -400,8 +468,13 @@ kind: KubeletConfiguration
 # The host's cgroups are v1 (hybrid); kubelets from 1.35 on refuse them unless told otherwise.
 failCgroupV1: false
 failSwapOn: false
-# cgroupfs with a root of the node's own (see cgroup_root() in controlplane.py); containerd matches it.
+# cgroupfs with a root of the node's own (the patch in {patches}, see cgroup_root()); containerd matches it.
 cgroupDriver: cgroupfs
+"""
+
+# kubeadm's patch of the node's KubeletConfiguration (init and join read the same folder).
+KUBELET_PATCH = """\
+# Written by kubetrace's tests/lab: this node's own cgroup root on the host's shared cgroup v1 hierarchies.
 cgroupRoot: /{cgroup_root}
 """
 
@@ -424,13 +497,16 @@ urls, timeout = json.loads(sys.argv[1]), float(sys.argv[2])
 pki = "/etc/kubernetes/pki/"
 tls = ssl.create_default_context(cafile=pki + "ca.crt")
 tls.load_cert_chain(pki + "lab-admin.crt", pki + "lab-admin.key")
+# kube-controller-manager and kube-scheduler serve /healthz on loopback with certificates they sign themselves.
+loopback = ssl._create_unverified_context()
 started, seen, errors = time.monotonic(), {}, {}
 while len(seen) < len(urls) and time.monotonic() - started < timeout:
     for url in urls:
         if url in seen:
             continue
         try:
-            with urllib.request.urlopen(url, timeout=3, context=tls if url.startswith("https") else None) as answer:
+            context = (loopback if url.startswith("https://127.0.0.1") else tls) if url.startswith("https") else None
+            with urllib.request.urlopen(url, timeout=3, context=context) as answer:
                 if answer.status == 200:
                     seen[url] = round(time.monotonic() - started, 1)
         except Exception as error:
@@ -482,33 +558,59 @@ def prepare(lab_dir, name):
     sh(lab_dir, name, "systemctl daemon-reload && systemctl enable --now kubetrace-lab-prepare.service")
 
 
-def setup_containerd(lab_dir, name, pause):
-    """A fresh /etc/containerd/config.toml, containerd restarted, the image tars imported."""
-    put(lab_dir, name, "/etc/containerd/config.toml", CONTAINERD_CONFIG.format(pause=pause))
-    sh(lab_dir, name, "systemctl restart containerd && for tar in %s/images/*.tar; do"
-                      " ctr -n k8s.io images import \"$tar\" >/dev/null || exit 1; done" % NODE_ROOT)
+def registry_hosts(lab_dir, name, registry):
+    """hosts.toml files on the node that send every pull of registry.k8s.io and docker.io images to the
+    lab's registry (host:port on the lab's bridge); read by containerd 1.x and 2.x alike (config_path)."""
+    for host in MIRRORED_HOSTS:
+        put(lab_dir, name, f"{CERTS_D}/{host}/hosts.toml", HOSTS_TOML.format(host=host, registry=registry))
+
+
+def setup_containerd(lab_dir, name, pause, registry):
+    """A fresh /etc/containerd/config.toml for containerd 2.x's CRI, the registry mirrors, containerd
+    restarted. No image is imported: the kubelet and containerd pull them from the lab's registry."""
+    registry_hosts(lab_dir, name, registry)
+    put(lab_dir, name, "/etc/containerd/config.toml",
+        CONTAINERD_CONFIG.format(pause=pause, certs_d=CERTS_D, cni_bin=CNI_BIN))
+    sh(lab_dir, name, "systemctl restart containerd && ctr version >/dev/null")
+
+
+def mirror_only(lab_dir, name, registry):
+    """A containerd 1.x node without a kubelet: Debian's config.toml as it is plus the registry table
+    (CRI_V1_REGISTRY), the mirrors, containerd restarted, so `crictl pull httpd` works there too."""
+    registry_hosts(lab_dir, name, registry)
+    sh(lab_dir, name, "grep -q '^# Added by kubetrace' /etc/containerd/config.toml"
+                      f" || printf '%s' {shlex.quote(CRI_V1_REGISTRY)} >> /etc/containerd/config.toml;"
+                      " systemctl restart containerd && ctr version >/dev/null")
 
 
 def kubeadm_config(lab_dir, name, k8s_version, etcd_version):
     """The kubeadm config file's text for this node."""
     return KUBEADM_CONFIG.format(address=node_address(lab_dir, name), name=name, version=k8s_version,
                                  etcd_tag=etcd_image(etcd_version).rpartition(":")[2],
-                                 cgroup_root=cgroup_root(lab_dir, name))
+                                 patches=PATCHES, pod_subnet=POD_SUBNET)
+
+
+def install_kubelet(lab_dir, name):
+    """The kubelet unit and kubeadm's drop-in as the packages install them, and kubeadm's patch with the
+    node's own cgroupRoot; `kubeadm init` or `kubeadm join` then writes the rest and starts it."""
+    put(lab_dir, name, "/usr/lib/systemd/system/kubelet.service", KUBELET_UNIT)
+    put(lab_dir, name, "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN)
+    put(lab_dir, name, f"{PATCHES}/kubeletconfiguration+merge.yaml",
+        KUBELET_PATCH.format(cgroup_root=cgroup_root(lab_dir, name)))
+    sh(lab_dir, name, "systemctl daemon-reload && systemctl enable kubelet.service 2>/dev/null")
 
 
 def kubeadm_init(lab_dir, name, config_text):
-    """The kubelet unit as the packages install it, then kubeadm's init phases up to kubelet-start."""
-    put(lab_dir, name, "/usr/lib/systemd/system/kubelet.service", KUBELET_UNIT)
-    put(lab_dir, name, "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KUBEADM_DROPIN)
+    """kubeadm's init phases up to kubelet-start: certificates, kubeconfigs, the etcd, kube-apiserver,
+    kube-controller-manager and kube-scheduler manifests, the kubelet's config, the kubelet started."""
+    install_kubelet(lab_dir, name)
     put(lab_dir, name, "/etc/kubernetes/kubeadm-config.yaml", config_text, 0o600)
     config = "--config /etc/kubernetes/kubeadm-config.yaml"
     return sh(lab_dir, name, f"""
-systemctl daemon-reload && systemctl enable kubelet.service 2>/dev/null
 kubeadm init phase certs all {config}
 kubeadm init phase kubeconfig all {config}
 kubeadm init phase etcd local {config}
-kubeadm init phase control-plane apiserver {config}
-rm -f /etc/kubernetes/manifests/kube-controller-manager.yaml /etc/kubernetes/manifests/kube-scheduler.yaml
+kubeadm init phase control-plane all {config}
 kubeadm init phase kubelet-start {config}
 systemctl restart kubelet.service
 """.replace("\n", " && ").strip(" &"))
@@ -562,11 +664,16 @@ def as_units(lab_dir, name):
                       " && systemctl daemon-reload && systemctl enable --now etcd.service kube-apiserver.service")
 
 
+# The controller-manager's and the scheduler's secure ports, as kubeadm's liveness probes ask them.
+CONTROLLER_HEALTH = ("https://127.0.0.1:10257/healthz", "https://127.0.0.1:10259/healthz")
+
+
 def wait_healthy(lab_dir, name, timeout=180):
-    """Wait on the node until /readyz, etcd's /health and the kubelet's /healthz answer 200;
-    return {url: seconds}."""
+    """Wait on the node until /readyz, etcd's /health, the kubelet's /healthz and the controller-manager's
+    and scheduler's /healthz answer 200; return {url: seconds}. On a timeout the error carries the
+    kubelet's and containerd's last lines, among them any image the kubelet could not pull."""
     urls = [f"https://{node_address(lab_dir, name)}:6443/readyz", "http://127.0.0.1:2381/health",
-            "http://127.0.0.1:10248/healthz"]
+            "http://127.0.0.1:10248/healthz", *CONTROLLER_HEALTH]
     result = subprocess.run(lab.ssh_command(lab_dir, name, "python3", "-c", shlex.quote(WAIT_SCRIPT),
                                             shlex.quote(json.dumps(urls)), str(timeout)),
                             text=True, capture_output=True, check=False, timeout=timeout + 60,
@@ -576,8 +683,10 @@ def wait_healthy(lab_dir, name, timeout=180):
     except ValueError:
         report = {"seen": {}, "errors": {"wait": (result.stdout + result.stderr).strip()}}
     if result.returncode != 0:
-        logs = sh(lab_dir, name, "journalctl -u kubelet -u containerd --no-pager | tail -40; crictl ps -a 2>/dev/null;"
-                  " ctr -n k8s.io containers ls", timeout=60)
+        logs = sh(lab_dir, name, "journalctl -u kubelet -u containerd --no-pager | tail -40;"
+                  " echo; echo 'image pulls that failed:';"
+                  " journalctl -u kubelet --no-pager | grep -o 'Failed to pull image.*' | sort -u | tail -5;"
+                  " crictl ps -a 2>/dev/null; ctr -n k8s.io images ls -q", timeout=60)
         raise lab.LabError(f"{name}: not healthy within {timeout} s: {report['errors']}\n{logs}")
     return report["seen"]
 
@@ -602,13 +711,17 @@ def fetch_client_files(lab_dir, name):
     return folder
 
 
-def provision(lab_dir, name, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, timeout=180, layout="static_pod"):
-    """Make a booted node (from node()) a kubeadm control plane, offline; return timings in seconds.
-    With layout "systemd", etcd and kube-apiserver then run as systemd units instead (as_units).
+def provision(lab_dir, name, registry, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, timeout=180,
+              layout="static_pod"):
+    """Make a booted node (from node()) a kubeadm control plane whose images come from the lab's registry
+    (host:port, serving images()); return timings in seconds. With layout "systemd", etcd and
+    kube-apiserver then run as systemd units instead (as_units); the controller-manager and the scheduler
+    stay static pods.
 
-    Leaves: /etc/kubernetes/{manifests/{etcd,kube-apiserver}.yaml, pki/, *.conf, kubeadm-config.yaml},
-    /var/lib/kubelet/{config.yaml, kubeadm-flags.env}, the kubelet unit with kubeadm's drop-in, and
-    /etc/kubernetes/pki/lab-admin.{crt,key} (O=system:masters), copied to lab_dir/<node>-pki/ too.
+    Leaves: /etc/kubernetes/{manifests/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler}.yaml,
+    pki/, *.conf, kubeadm-config.yaml}, /var/lib/kubelet/{config.yaml, kubeadm-flags.env}, the kubelet unit
+    with kubeadm's drop-in, and /etc/kubernetes/pki/lab-admin.{crt,key} (O=system:masters), copied to
+    lab_dir/<node>-pki/ too. The node stays NotReady until it has a CNI config (cluster.network()).
     """
     lab_dir = Path(lab_dir).resolve()
     steps, started = {}, time.monotonic()
@@ -622,7 +735,7 @@ def provision(lab_dir, name, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION,
 
     pause = image_refs(k8s_version, etcd_version)["pause"]
     step("prepare", prepare, lab_dir, name)
-    step("containerd", setup_containerd, lab_dir, name, pause)
+    step("containerd", setup_containerd, lab_dir, name, pause, registry)
     step("kubeadm", kubeadm_init, lab_dir, name, kubeadm_config(lab_dir, name, k8s_version, etcd_version))
     step("lab-admin", sh, lab_dir, name, LAB_ADMIN_SCRIPT)
     if layout == "systemd":
@@ -659,7 +772,11 @@ def stop_pods(lab_dir):
     for name, info in state.get("nodes", {}).items():
         if lab.alive(info.get("pid")):
             try:
+                # A container's main process that is PID 1 of its namespace ignores SIGTERM (busybox httpd
+                # does), and would hold the node's power-off until the lab's SIGKILL: kill every task first.
                 subprocess.run(lab.ssh_command(lab_dir, name, "systemctl stop kubelet 2>/dev/null;"
+                                               " for task in $(ctr -n k8s.io tasks ls -q 2>/dev/null); do"
+                                               " ctr -n k8s.io tasks kill -s SIGKILL $task; done;"
                                                " systemctl stop containerd kube-apiserver etcd 2>/dev/null; true"),
                                capture_output=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
@@ -669,6 +786,7 @@ def stop_pods(lab_dir):
 def down(lab_dir):
     """Take the lab down, then remove the cgroup v1 folders its kubelets left on the host."""
     lab_dir = Path(lab_dir).resolve()
+    registry.stop(lab_dir)
     stop_pods(lab_dir)
     lab.down(lab_dir)
     for folder in host_cgroup_leftovers(lab_dir):
@@ -685,14 +803,17 @@ def down(lab_dir):
 
 
 def up(lab_dir, k8s_version=K8S_VERSION, etcd_version=ETCD_VERSION, name="cp1"):
-    """A one-node lab with a control-plane node, provisioned; returns {timings}. On failure the lab is
-    left up for inspection (run down)."""
+    """A one-node lab with a control-plane node and the lab's registry, provisioned; returns {timings}.
+    On failure the lab is left up for inspection (run down)."""
     started = time.monotonic()
     description = node(name, k8s_version, etcd_version)
     prepared = time.monotonic()
     state = lab.up(lab_dir, [description])
     booted = time.monotonic()
-    steps = provision(lab_dir, name, k8s_version, etcd_version)
+    endpoint = registry.start(lab_dir, state["bridge"]["address"].split("/")[0])
+    for tar in images(k8s_version, etcd_version):
+        registry.push(endpoint, tar)
+    steps = provision(lab_dir, name, endpoint, k8s_version, etcd_version)
     return {"programs_and_images": round(prepared - started, 1), "boot": round(booted - prepared, 1),
             "provision": steps, "address": state["nodes"][name]["address"],
             "total": round(time.monotonic() - started, 1)}

@@ -1,6 +1,7 @@
 """Real Kubernetes control plane programs (and etcd) for the lab and the tests, cached between runs.
 
-kubernetes(version, programs)  kube-apiserver, kubelet, kubeadm of release `version` (v1.37.2): the
+kubernetes(version, programs)  kube-apiserver, kubelet, kubeadm, kube-controller-manager, kube-scheduler
+                               and kubectl of release `version` (v1.37.2): the
                                official release download when reachable (checked against its
                                .sha256), otherwise built from the Go module k8s.io/kubernetes.
 etcd(version)                  etcd and etcdctl (v3.6.16): the official release archive when
@@ -46,7 +47,9 @@ from cache import cache_root, locked, sha256
 from daemons import daemon, http
 
 K8S_MODULE = "k8s.io/kubernetes"
-K8S_PROGRAMS = ("kube-apiserver", "kubelet", "kubeadm")
+# Every program the lab runs, in the order they were added: the control plane kubeadm lays out as static
+# pods, the node agent, kubeadm itself and the client the seed's command needs.
+K8S_PROGRAMS = ("kube-apiserver", "kubelet", "kubeadm", "kube-controller-manager", "kube-scheduler", "kubectl")
 K8S_RELEASE_URL = "https://dl.k8s.io/release/{version}/bin/linux/amd64/{name}"
 # What the release build passes (hack/lib/golang.sh in the module): these tags, -s -w, -trimpath.
 K8S_BUILD_TAGS = "selinux,notest,grpcnotrace"
@@ -217,7 +220,8 @@ def build_kubernetes(version, programs, out):
             + "replace (\n" + "".join(f"\t{module} => {module} {staging_version}\n" for module in staging)
             + ")\n")
     # Always all of them, so the module graph (and so the build info inside each program) does not
-    # depend on which programs were asked for first.
+    # depend on which programs were asked for first. The go.mod of a build folder made when the list was
+    # shorter gains the new packages' requirements here; the versions MVS picks stay the same.
     _go("get", *(f"{K8S_MODULE}/cmd/{program}@{version}" for program in K8S_PROGRAMS), cwd=tools, env=env)
     fetched = time.monotonic()
     stamp = {"gitVersion": version, "gitMajor": "1", "gitMinor": str(minor), "gitTreeState": "clean",
@@ -245,7 +249,14 @@ def build_kubernetes(version, programs, out):
 
 def k8s_program_version(path):
     """The version a Kubernetes program reports: 'v1.37.2' (kubeadm through `kubeadm version`)."""
-    argv = [str(path), "version", "-o", "short"] if Path(path).name == "kubeadm" else [str(path), "--version"]
+    if Path(path).name == "kubeadm":
+        argv = [str(path), "version", "-o", "short"]
+    elif Path(path).name == "kubectl":
+        argv = [str(path), "version", "--client", "-o", "json"]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        return json.loads(out)["clientVersion"]["gitVersion"]
+    else:
+        argv = [str(path), "--version"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     return out.split()[-1]
 
@@ -706,7 +717,7 @@ def main():
     command = commands.add_parser("kubernetes", help="print the folder holding the programs")
     command.add_argument("version")
     command.add_argument("--program", action="append", choices=K8S_PROGRAMS,
-                         help="one program (repeatable; default: all three)")
+                         help="one program (repeatable; default: all of them)")
     commands.add_parser("etcd", help="print the folder holding etcd and etcdctl").add_argument(
         "version", nargs="?", default=ETCD_VERSION)
     command = commands.add_parser("smoke", help="etcd + Jaeger + kube-apiserver with tracing, on loopback")

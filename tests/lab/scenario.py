@@ -1,19 +1,27 @@
 """The lab's default scenario: the nodes of the demo and of `molecule test`, and what they need.
 
     jaeger1  trixie    group jaeger     the backend
-    node1    trixie    group kube_node  Debian's containerd 1.7.24: config.toml keys and OTEL variables
-    node2    trixie    group kube_node  containerd 2.x built from its Go module: OTEL variables only
-    node3    bookworm  group kube_node  Debian's containerd 1.6.20, built without the tracing plugin
+    node1    trixie    group kube_node  Debian's containerd 1.7.24, no kubelet: config.toml keys and OTEL
+                                        variables; traces CRI image calls only, each a root span
+    node2    trixie    group kube_node  a worker joined by `kubeadm join`: kubelet on containerd 2.x built
+                                        from its Go module (OTEL variables only), whose CRI spans are
+                                        children of the kubelet's; the seed's pod runs here
+    node3    bookworm  group kube_node  Debian's containerd 1.6.20, no kubelet, built without the tracing plugin
     cp1      trixie    group kube_control_plane
                                         a kubeadm control plane (tests/lab/controlplane.py): the kubelet
-                                        runs etcd and kube-apiserver as static pods on Debian's containerd
+                                        runs etcd, kube-apiserver, kube-controller-manager and
+                                        kube-scheduler as static pods on containerd 2.x
     cp2      trixie    group kube_control_plane, only when named
-                                        the same, with etcd and kube-apiserver run as systemd units
+                                        a cluster of its own, with etcd and kube-apiserver run as systemd units
 
-up(lab_dir) gets every program (cached), boots the nodes, serves the Jaeger release on the lab's bridge
-in the official release layout (plus a tampered release, for the test that it is refused), and writes
-lab_dir/extra-vars.yml (where the roles find the release) and lab_dir/instance_config.yml (for molecule).
-down(lab_dir) stops it all.
+up(lab_dir) gets every program (cached), boots the nodes, starts the lab's registry on its bridge with
+every image the nodes pull (tests/lab/registry.py; every containerd's hosts.toml sends registry.k8s.io and
+docker.io there), makes the control plane, joins the workers, gives each kubelet node its pod network and
+waits until all are Ready in `kubectl get nodes`. It serves the Jaeger release on the lab's bridge in the
+official release layout (plus a tampered release, for the test that it is refused), and writes
+lab_dir/extra-vars.yml (where the roles find the release), lab_dir/instance_config.yml (for molecule),
+lab_dir/kubeconfig and lab_dir/bin/kubectl (tests/lab/cluster.py). A cluster without a worker (the 1.33
+scenario) lets pods run on its control plane. down(lab_dir) stops it all, also after a failed up.
 
     python3 tests/lab/scenario.py programs [--kubernetes VERSION]   # fetch or build everything, cached
     python3 tests/lab/scenario.py up LAB_DIR [--kubernetes v1.33.13] [--nodes jaeger1,cp1]
@@ -35,14 +43,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cluster  # noqa: E402  pylint: disable=wrong-import-position
 import containerd  # noqa: E402  pylint: disable=wrong-import-position
 import controlplane  # noqa: E402  pylint: disable=wrong-import-position
 import jaeger  # noqa: E402  pylint: disable=wrong-import-position
+import kubernetes  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
+import programs as lab_programs  # noqa: E402  pylint: disable=wrong-import-position
+import registry  # noqa: E402  pylint: disable=wrong-import-position
 
 JAEGER_VERSION = '2.13.0'
 TAMPERED_VERSION = '2.13.1'
-CONTAINERD_SOURCE = 'v2.2.9'
+CONTAINERD_SOURCE = controlplane.CONTAINERD_VERSION
 CRICTL_VERSION = 'v1.37.0'
 RELEASE_PORT = 8081
 
@@ -59,22 +71,33 @@ def crictl(version=CRICTL_VERSION):
 
 
 def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
-    """The nodes (all, or those named), with the programs bound into them."""
-    source = containerd.source(CONTAINERD_SOURCE) / 'bin'
-    tool = crictl()
-    node2_binds = [(str(source / name), '/usr/bin/' + name, True)
-                   for name in ('containerd', 'ctr', 'containerd-shim-runc-v2')]
-    with_crictl = [(str(tool), '/usr/local/bin/crictl', True)]
-    cp1 = controlplane.node('cp1', kubernetes_version)
-    cp1['binds'] += with_crictl
-    cp2 = dict(controlplane.node('cp2', kubernetes_version), layout='systemd')
+    """The nodes (all, or those named), with the programs bound into them. Each has a 'role' besides what
+    lab.up() reads: 'backend', 'containerd' (no kubelet), 'worker' or 'control_plane'."""
+    with_crictl = [(str(crictl()), '/usr/local/bin/crictl', True)]
+
+    def kubelet_node(name, groups, role):
+        if role == 'control_plane':
+            description = controlplane.node(name, kubernetes_version)
+        else:
+            description = controlplane.kubelet_node(name, kubernetes_version, groups)
+        description['binds'] += with_crictl
+        return dict(description, role=role)
+
+    # Without a control plane to join (AWX's scenario), node2 is a containerd-only node with the same
+    # containerd 2.x, as the containerd role's 2.x case.
+    alone = names is not None and not {'cp1', 'cp2'} & set(names)
+    runtime = containerd.source(CONTAINERD_SOURCE) / 'bin'
+    node2 = ({'name': 'node2', 'suite': 'trixie', 'groups': ['kube_node'], 'role': 'containerd',
+              'binds': with_crictl + [(str(runtime / name), '/usr/bin/' + name, True) for name in containerd.COMMANDS]}
+             if alone else kubelet_node('node2', ['kube_node'], 'worker'))
     every = [
-        {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger']},
-        {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl},
-        {'name': 'node2', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl + node2_binds},
-        {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl},
-        cp1,
+        {'name': 'jaeger1', 'suite': 'trixie', 'groups': ['jaeger'], 'role': 'backend'},
+        {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
+        node2,
+        {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
+        kubelet_node('cp1', ['kube_control_plane'], 'control_plane'),
     ]
+    cp2 = dict(kubelet_node('cp2', ['kube_control_plane'], 'control_plane'), layout='systemd')
     unknown = set(names or []) - {node['name'] for node in every + [cp2]}
     if unknown:
         raise lab.LabError('no node named %s in the scenario' % ', '.join(sorted(unknown)))
@@ -122,7 +145,11 @@ ORIGINALS = {
                    '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
     'systemd': ('/etc/systemd/system/etcd.service', '/etc/systemd/system/kube-apiserver.service',
                 '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
+    'worker': ('/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
+    'containerd': ('/etc/containerd/config.toml',),
 }
+# The layouts whose node runs a kube-apiserver, which holds kubeadm's ConfigMaps.
+CONTROL_PLANE_LAYOUTS = ('static_pod', 'systemd')
 
 
 CONFIGMAP_SUMS = """
@@ -158,32 +185,84 @@ def changed_since_provision(lab_dir, name):
     files = [what for what in originals if not what.startswith('configmap ')]
     lines = lab.ssh(str(lab_dir), name, 'sha256sum', *files, check=False).stdout.splitlines()
     now = {path: digest for digest, path in (line.split() for line in lines)}
-    now.update(configmap_sums(lab_dir, name))
+    if any(what.startswith('configmap ') for what in originals):
+        now.update(configmap_sums(lab_dir, name))
     return [what for what, digest in originals.items() if now.get(what) != digest]
 
 
 def record_originals(lab_dir, name, layout='static_pod'):
     """lab_dir/<name>-originals.json: sha256 of the files the roles edit (or, for units, the files their
-    drop-ins override), as kubeadm and the lab left them, so a test can tell that disable.yml put every
-    byte back."""
+    drop-ins override), as kubeadm and the lab left them, and on a control plane of kubeadm's ConfigMaps,
+    so a test can tell that disable.yml put every byte back; the files themselves go to
+    lab_dir/originals/<name>/ (cluster.node_files)."""
     lines = lab.ssh(str(lab_dir), name, 'sha256sum', *ORIGINALS[layout]).stdout.splitlines()
     sums = {path: digest for digest, path in (line.split() for line in lines)}
-    sums.update(configmap_sums(lab_dir, name))
+    if layout in CONTROL_PLANE_LAYOUTS:
+        sums.update(configmap_sums(lab_dir, name))
     (Path(lab_dir) / ('%s-originals.json' % name)).write_text(json.dumps(sums, indent=2) + '\n')
+    cluster.node_files(lab_dir, name, ORIGINALS[layout])
 
 
 def programs(kubernetes_version=controlplane.K8S_VERSION):
     """Fetch or build everything the scenario runs (cached), so that up() only boots."""
-    controlplane.images(kubernetes_version)
+    kubernetes.kubernetes(kubernetes_version)
+    cluster.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
     containerd.source(CONTAINERD_SOURCE)
+    lab_programs.cni_plugins()
+    lab_programs.registry()
     crictl()
     for suite in ('bookworm', 'trixie'):
         lab.base(suite)
 
 
-def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
-    """Boot the scenario (all nodes, or those named); return the inventory path."""
+def build_cluster(lab_dir, node_list, kubernetes_version, bridge, join_token=None):
+    """The registry with every image, the mirrors on every containerd, the control planes, the workers
+    joined to the first one, pod networks, and every kubelet node Ready; returns timings in seconds."""
+    seconds, began = {}, time.monotonic()
+    endpoint = registry.start(lab_dir, bridge)
+    for tar in cluster.images(kubernetes_version):
+        registry.push(endpoint, tar)
+    seconds['registry'] = round(time.monotonic() - began, 1)
+    by_role = {role: [node for node in node_list if node['role'] == role]
+               for role in ('containerd', 'worker', 'control_plane')}
+    for node in by_role['containerd']:
+        controlplane.mirror_only(lab_dir, node['name'], endpoint)
+        record_originals(lab_dir, node['name'], 'containerd')
+    control_planes = [node['name'] for node in by_role['control_plane']]
+    workers = [node['name'] for node in by_role['worker']]
+    if workers and not control_planes:
+        raise lab.LabError('workers %s need a control plane to join' % ', '.join(workers))
+    for node in by_role['control_plane']:
+        controlplane.provision(lab_dir, node['name'], endpoint, kubernetes_version,
+                               layout=node.get('layout', 'static_pod'))
+        cluster.write_kubeconfig(lab_dir, node['name'], kubernetes_version, first=node['name'] == control_planes[0])
+    seconds['control_plane'] = round(time.monotonic() - began - sum(seconds.values()), 1)
+    for worker in workers:
+        cluster.join(lab_dir, worker, control_planes[0], endpoint, kubernetes_version, token=join_token)
+    seconds['join'] = round(time.monotonic() - began - sum(seconds.values()), 1)
+    # Workers belong to the first control plane's cluster; any other control plane is a cluster of its own.
+    members = {cp: [cp] for cp in control_planes}
+    if control_planes:
+        members[control_planes[0]] += workers
+    for cp, names in members.items():
+        cluster.network(lab_dir, cp, names)
+        if names == [cp]:
+            cluster.untaint(lab_dir, cp)
+        cluster.wait_ready(lab_dir, cp, names)
+    seconds['ready'] = round(time.monotonic() - began - sum(seconds.values()), 1)
+    for node in by_role['control_plane']:
+        record_originals(lab_dir, node['name'], node.get('layout', 'static_pod'))
+    for worker in workers:
+        record_originals(lab_dir, worker, 'worker')
+    return seconds
+
+
+def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None, join_token=None):
+    """Boot the scenario (all nodes, or those named); return the inventory path. When anything fails the
+    lab is taken down again and LabError (or RegistryError) names the node and the cause.
+
+    join_token: the bootstrap token workers join with instead of a new one (a test gives a wrong one)."""
     lab_dir = Path(lab_dir).resolve()
     lab_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -191,20 +270,17 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
     node_list = nodes(kubernetes_version, names)
     for suite in {node['suite'] for node in node_list}:
         lab.base(suite)
+    cluster.images(kubernetes_version)
     prepared = time.monotonic()
     state = lab.up(str(lab_dir), node_list)
     booted = time.monotonic()
+    bridge = state['bridge']['address'].split('/')[0]
     try:
-        for node in node_list:
-            if 'kube_control_plane' in node['groups']:
-                layout = node.get('layout', 'static_pod')
-                controlplane.provision(lab_dir, node['name'], kubernetes_version, layout=layout)
-                record_originals(lab_dir, node['name'], layout)
+        steps = build_cluster(lab_dir, node_list, kubernetes_version, bridge, join_token)
+        serve(lab_dir, bridge)
     except BaseException:
         down(lab_dir)
         raise
-    bridge = state['bridge']['address'].split('/')[0]
-    serve(lab_dir, bridge)
     release_base = 'http://%s:%d' % (bridge, RELEASE_PORT)
     (lab_dir / 'extra-vars.yml').write_text(
         '# Written by tests/lab/scenario.py: the lab serves the Jaeger release on its bridge.\n'
@@ -216,18 +292,23 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None):
         '# Every request traced in the lab, so that one run shows the whole path of a request.\n'
         'apiserver_tracing_sampling_rate_per_million: 1000000\n'
         'kubelet_tracing_sampling_rate_per_million: 1000000\n'
-        'kubernetes_version: "%s"\n' % (release_base, JAEGER_VERSION, kubernetes_version))
+        'kubernetes_version: "%s"\n'
+        '# The image registry every node pulls from (registry.k8s.io and docker.io are mirrored to it).\n'
+        'kubetrace_lab_registry: "%s:%d"\n' % (release_base, JAEGER_VERSION, kubernetes_version, bridge, registry.PORT))
     instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
                  % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
     (lab_dir / 'instance_config.yml').write_text(''.join(instances))
-    timing = (prepared - started, booted - prepared, time.monotonic() - booted)
-    print('lab: programs and bases ready in %.0f s, nodes up in %.0f s, control plane in %.0f s' % timing,
-          file=sys.stderr)
+    timing = {'programs_and_bases': round(prepared - started, 1), 'boot': round(booted - prepared, 1), **steps,
+              'total': round(time.monotonic() - started, 1)}
+    (lab_dir / 'up-seconds.json').write_text(json.dumps(timing, indent=2) + '\n')
+    print('lab: up in %(total).0f s: programs and bases %(programs_and_bases).0f s, boot %(boot).0f s,'
+          ' registry %(registry).0f s, control plane %(control_plane).0f s, join %(join).0f s,'
+          ' all nodes Ready %(ready).0f s later' % timing, file=sys.stderr)
     return lab_dir / 'inventory.yml'
 
 
 def down(lab_dir):
-    """Stop the release server and the nodes."""
+    """Stop the release server, the registry and the nodes (safe to run twice, and after a failed up)."""
     lab_dir = Path(lab_dir).resolve()
     pid_file = lab_dir / 'http.pid'
     if pid_file.exists():
@@ -236,6 +317,7 @@ def down(lab_dir):
         except ProcessLookupError:
             pass
         pid_file.unlink()
+    registry.stop(lab_dir)
     controlplane.down(lab_dir)      # lab.down, and the cgroup folders the kubelets made on the host
 
 
@@ -256,7 +338,7 @@ def main(argv=None):
             print(up(args.lab_dir, args.kubernetes, args.nodes.split(',') if args.nodes else None))
         else:
             down(args.lab_dir)
-    except lab.LabError as error:
+    except (lab.LabError, registry.RegistryError) as error:
         print('lab: error: %s' % error, file=sys.stderr)
         return 1
     return 0

@@ -19,7 +19,8 @@ import testinfra
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
 LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
-BASES = Path(os.environ.get('KUBETRACE_CACHE') or Path.home() / '.cache' / 'kubetrace') / 'lab'
+# config.toml of each node as the lab left it (Debian's plus the registry mirror, or the lab's for containerd 2.x)
+ORIGINAL_CONFIG = 'originals/{}/etc/containerd/config.toml'
 DROPIN = '/etc/systemd/system/containerd.service.d/50-kubetrace-tracing.conf'
 TRACING_WORDS = ('io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing', 'endpoint =',
                  'protocol =', 'insecure =', 'sampling_ratio =', 'service_name =')
@@ -117,14 +118,14 @@ def test_component_facts_sees_containerd_as_a_systemd_unit():
 
 def test_node3_has_no_plugin_and_is_left_as_it_was():
     node3 = node('node3')
-    original = (BASES / 'base-bookworm' / 'etc' / 'containerd' / 'config.toml').read_bytes()
+    original = (LAB / ORIGINAL_CONFIG.format('node3')).read_bytes()
     assert node3.file('/etc/containerd/config.toml').content == original
     assert not node3.file(DROPIN).exists
     assert node3.service('containerd').is_running
 
 
 def test_config_toml_differs_only_in_the_tracing_keys():
-    original = (BASES / 'base-trixie' / 'etc' / 'containerd' / 'config.toml').read_text().splitlines()
+    original = (LAB / ORIGINAL_CONFIG.format('node1')).read_text().splitlines()
     node1 = node('node1').file('/etc/containerd/config.toml').content_string.splitlines()
     operations = difflib.SequenceMatcher(None, original, node1, autojunk=False).get_opcodes()
     assert {operation[0] for operation in operations} == {'equal', 'insert'}, 'lines of the original were changed'
@@ -132,7 +133,8 @@ def test_config_toml_differs_only_in_the_tracing_keys():
     print('\n'.join(added))
     assert added and all(not line.strip() or any(word in line for word in TRACING_WORDS) for line in added)
     node2 = node('node2').file('/etc/containerd/config.toml').content_string.splitlines()
-    assert node2 == original, 'containerd 2.x reads only the OTEL variables: config.toml must not change'
+    assert node2 == (LAB / ORIGINAL_CONFIG.format('node2')).read_text().splitlines(), \
+        'containerd 2.x reads only the OTEL variables: config.toml must not change'
     assert node('node2').file(DROPIN).contains('OTEL_EXPORTER_OTLP_ENDPOINT=http://')
 
 
@@ -198,17 +200,18 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
     run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
                          capture_output=True, text=True, check=False, cwd=PROJECT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    original = (BASES / 'base-trixie' / 'etc' / 'containerd' / 'config.toml').read_bytes()
     for name in ('node1', 'node2'):
-        assert node(name).file('/etc/containerd/config.toml').content == original
+        assert node(name).file('/etc/containerd/config.toml').content == (LAB / ORIGINAL_CONFIG.format(name)).read_bytes()
         assert not node(name).file(DROPIN).exists
         assert not node(name).file(os.path.dirname(DROPIN)).exists, 'the drop-in folder the role made stays'
         assert node(name).service('containerd').is_running
+    assert_original_bytes(node('node2'), 'node2')   # the worker's kubelet config.yaml and config.toml
     cp1 = node('cp1')
     assert_original_bytes(cp1, 'cp1')
     assert not cp1.file('/etc/kubernetes/tracing').exists
     assert not cp1.file(DROPIN).exists
-    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == ['etcd.yaml', 'kube-apiserver.yaml']
+    assert sorted(cp1.file('/etc/kubernetes/manifests').listdir()) == [
+        'etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']
     again = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
                            capture_output=True, text=True, check=False, cwd=PROJECT)
     assert again.returncode == 0 and set(re.findall(r'changed=(\d+)', again.stdout)) == {'0'}
