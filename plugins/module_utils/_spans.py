@@ -39,7 +39,9 @@ def resource_spans(answer):
 
 
 def spans(answers):
-    """(service, host, span) for every span of the answers."""
+    """(service, host, span) for every span of the answers, once: a trace with spans of two services comes back
+    in the answer for each of them."""
+    seen = set()
     for answer in answers:
         for part in resource_spans(answer):
             found = attributes(part.get('resource'))
@@ -47,6 +49,10 @@ def spans(answers):
             host = next((str(found[name]) for name in HOST_ATTRIBUTES if found.get(name)), None)
             for scope in part.get('scopeSpans', []):
                 for span in scope.get('spans', []):
+                    key = (span.get('traceId'), span.get('spanId'))
+                    if key in seen and key != (None, None):
+                        continue
+                    seen.add(key)
                     yield service, host, span
 
 

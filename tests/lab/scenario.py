@@ -7,6 +7,9 @@
                                         from its Go module (OTEL variables only), whose CRI spans are
                                         children of the kubelet's; the seed's pod runs here
     node3    bookworm  group kube_node  Debian's containerd 1.6.20, no kubelet, built without the tracing plugin
+    node4    trixie    group kube_node  containerd 1.7.15 built from its Go module, no kubelet, with a version 1
+                                        config.toml: reads its tracing settings only from that file, where
+                                        plugins are named by their short ids (the TOML path producing spans)
     cp1      trixie    group kube_control_plane
                                         a kubeadm control plane (tests/lab/controlplane.py): the kubelet
                                         runs etcd, kube-apiserver, kube-controller-manager and
@@ -55,6 +58,10 @@ import registry  # noqa: E402  pylint: disable=wrong-import-position
 JAEGER_VERSION = '2.13.0'
 TAMPERED_VERSION = '2.13.1'
 CONTAINERD_SOURCE = controlplane.CONTAINERD_VERSION
+TOML_ONLY_CONTAINERD = 'v1.7.15'     # the newest 1.7 that reads tracing from config.toml alone (1.7.16-18 env only)
+TOML_ONLY_CONFIG = '''# Written by kubetrace's tests/lab/scenario.py: containerd 1.7.15 with its defaults, in a version 1 file
+version = 1
+'''
 CRICTL_VERSION = 'v1.37.0'
 RELEASE_PORT = 8081
 
@@ -95,6 +102,9 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
         {'name': 'node1', 'suite': 'trixie', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
         node2,
         {'name': 'node3', 'suite': 'bookworm', 'groups': ['kube_node'], 'binds': with_crictl, 'role': 'containerd'},
+        {'name': 'node4', 'suite': 'trixie', 'groups': ['kube_node'], 'role': 'toml_only',
+         'binds': with_crictl + [(str(containerd.source(TOML_ONLY_CONTAINERD) / 'bin' / name), '/usr/bin/' + name, True)
+                                 for name in containerd.COMMANDS]},
         kubelet_node('cp1', ['kube_control_plane'], 'control_plane'),
     ]
     cp2 = dict(kubelet_node('cp2', ['kube_control_plane'], 'control_plane'), layout='systemd')
@@ -147,6 +157,7 @@ ORIGINALS = {
                 '/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
     'worker': ('/var/lib/kubelet/config.yaml', '/etc/containerd/config.toml'),
     'containerd': ('/etc/containerd/config.toml',),
+    'toml_only': ('/etc/containerd/config.toml',),
 }
 # The layouts whose node runs a kube-apiserver, which holds kubeadm's ConfigMaps.
 CONTROL_PLANE_LAYOUTS = ('static_pod', 'systemd')
@@ -209,6 +220,7 @@ def programs(kubernetes_version=controlplane.K8S_VERSION):
     cluster.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
     containerd.source(CONTAINERD_SOURCE)
+    containerd.source(TOML_ONLY_CONTAINERD)
     lab_programs.cni_plugins()
     lab_programs.registry()
     crictl()
@@ -225,10 +237,14 @@ def build_cluster(lab_dir, node_list, kubernetes_version, bridge, join_token=Non
         registry.push(endpoint, tar)
     seconds['registry'] = round(time.monotonic() - began, 1)
     by_role = {role: [node for node in node_list if node['role'] == role]
-               for role in ('containerd', 'worker', 'control_plane')}
+               for role in ('containerd', 'toml_only', 'worker', 'control_plane')}
     for node in by_role['containerd']:
         controlplane.mirror_only(lab_dir, node['name'], endpoint)
         record_originals(lab_dir, node['name'], 'containerd')
+    for node in by_role['toml_only']:     # no registry: it only answers ctr, and traces every call it serves
+        controlplane.put(lab_dir, node['name'], '/etc/containerd/config.toml', TOML_ONLY_CONFIG)
+        controlplane.sh(lab_dir, node['name'], 'systemctl restart containerd && ctr version >/dev/null')
+        record_originals(lab_dir, node['name'], 'toml_only')
     control_planes = [node['name'] for node in by_role['control_plane']]
     workers = [node['name'] for node in by_role['worker']]
     if workers and not control_planes:

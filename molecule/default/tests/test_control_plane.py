@@ -106,6 +106,10 @@ def test_verify_shows_all_four_components_and_an_apiserver_trace_into_etcd():
     assert run.returncode == 0
     assert 'Spans arrived from apiserver, etcd, kubelet, containerd.' in run.stdout
     assert "An apiserver request's trace reaches into etcd." in run.stdout
+    assert 'A kubelet call to containerd is one trace from the kubelet into containerd.' in run.stdout
+    assert re.search(r'"node2: \d+ of its \d+ containerd spans are children of kubelet spans"', run.stdout)
+    assert re.search(r'"node1: containerd sends no per-call spans \(\d+ of its own work\)', run.stdout), \
+        "Debian's containerd is named as the cause"
     table = run.stdout[run.stdout.index('"service '):]
     for service in SERVICES:
         assert re.search(r'"%s\s+\S+\s+[1-9]\d*\s+20\d\d-' % service, table), table[:1500]

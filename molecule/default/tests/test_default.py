@@ -66,6 +66,27 @@ def spans_by_host(service, since):
     return found
 
 
+def spans_of(service, since):
+    """Span names Jaeger has from ``service`` since ``since``, whatever their host."""
+    return [name for names in spans_by_host(service, since).values() for name in names]
+
+
+def test_a_toml_only_containerd_sends_spans_with_the_short_ids_of_a_version_1_file():
+    node4 = node('node4')
+    assert node4.check_output('containerd --version').split()[2] == 'v1.7.15'
+    config = node4.file('/etc/containerd/config.toml').content_string
+    assert config.startswith(open(LAB / ORIGINAL_CONFIG.format('node4')).read().rstrip('\n'))
+    assert '[plugins.otlp]' in config and 'endpoint = "http://' in config and 'io.containerd.tracing' not in config
+    assert not node4.file(DROPIN).exists, '1.7.15 reads no OTEL variables: no drop-in'
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    deadline = time.monotonic() + 60
+    while not spans_of('containerd-toml', since):
+        assert time.monotonic() < deadline, 'no span from node4 (service containerd-toml) in Jaeger within 60 s'
+        node4.check_output('ctr version')
+        time.sleep(2)
+    print(sorted(set(spans_of('containerd-toml', since))))
+
+
 def test_jaeger_runs_as_its_user_under_a_hardened_unit():
     jaeger = node('jaeger1')
     assert jaeger.service('jaeger').is_running and jaeger.service('jaeger').is_enabled
@@ -200,6 +221,7 @@ def test_zz_disable_returns_config_toml_to_its_original_bytes():
     run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / 'playbooks' / 'disable.yml')],
                          capture_output=True, text=True, check=False, cwd=PROJECT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert node('node4').file('/etc/containerd/config.toml').content == (LAB / ORIGINAL_CONFIG.format('node4')).read_bytes()
     for name in ('node1', 'node2'):
         assert node(name).file('/etc/containerd/config.toml').content == (LAB / ORIGINAL_CONFIG.format(name)).read_bytes()
         assert not node(name).file(DROPIN).exists

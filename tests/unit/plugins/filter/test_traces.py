@@ -67,3 +67,8 @@ def test_cri_link_line_says_per_host_what_joined_and_why_not():
     assert lone == 'node9: containerd traces its calls, but no kubelet spans came from this host'
     broken = cri_link_line({'key': 'node5', 'value': {'spans': 3, 'server_spans': 2, 'linked': 0, 'parent_reports': True}})
     assert broken == 'node5: containerd traces 2 calls it served, none of them under a kubelet span'
+
+
+def test_a_trace_that_comes_back_for_two_services_is_counted_once():
+    summary = span_summary([ANSWER, ANSWER])
+    assert [(row['service'], row['spans']) for row in summary] == [('apiserver', 2), ('etcd', 2)]
