@@ -27,7 +27,7 @@ bench-scale:
 # pull the same image on the containerd-only nodes, and show with verify.yml which services sent spans.
 # `make demo-down` stops the lab, also after a failed step.
 demo:
-	tests/setup.sh
+	tests/setup.sh --demo
 	$(VENV)/bin/python tests/lab/scenario.py up $(LAB)
 	$(VENV)/bin/ansible-playbook site.yml $(LAB_ARGS)
 	$(VENV)/bin/python tests/lab/seed.py $(LAB)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests and the demo lab need, on a fresh machine too (idempotent; run as root):
+# Installs what the tests and the demo lab need, on a fresh machine too (idempotent; run as root); with --demo,
+# only what `make demo` runs:
 # Debian packages, a virtualenv with the Python packages, and the real programs, built or fetched once
 # into ${KUBETRACE_CACHE:-~/.cache/kubetrace}.
 set -euo pipefail
@@ -34,4 +35,5 @@ step "Real programs (cached)"
 # httpd image), and kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl with
 # their images for the two Kubernetes releases the scenarios run (built once, cached)
 "$venv/bin/python" tests/lab/scenario.py programs
-"$venv/bin/python" tests/lab/scenario.py programs --kubernetes v1.33.13
+# the older release only the tests run (make demo runs `tests/setup.sh --demo`, which leaves it out)
+[ "${1:-}" = --demo ] || "$venv/bin/python" tests/lab/scenario.py programs --kubernetes v1.33.13

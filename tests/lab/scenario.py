@@ -41,6 +41,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,6 +55,7 @@ import kubernetes  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
 import programs as lab_programs  # noqa: E402  pylint: disable=wrong-import-position
 import registry  # noqa: E402  pylint: disable=wrong-import-position
+from cache import locked  # noqa: E402  pylint: disable=wrong-import-position
 
 JAEGER_VERSION = '2.13.0'
 TAMPERED_VERSION = '2.13.1'
@@ -67,13 +69,19 @@ RELEASE_PORT = 8081
 
 
 def crictl(version=CRICTL_VERSION):
-    """crictl built from its Go module (to make CRI calls, which are what Debian's containerd traces)."""
+    """crictl built from its Go module (to make CRI calls, which are what Debian's containerd traces); built
+    once, into a scratch folder moved in whole, under the cache's lock (two labs started at once build it once)."""
     folder = lab.cache_dir().parent / 'crictl' / version
     program = folder / 'crictl'
-    if not program.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(['go', 'install', 'sigs.k8s.io/cri-tools/cmd/crictl@' + version], check=True,
-                       env=dict(os.environ, GOBIN=str(folder), CGO_ENABLED='0'))
+    with locked(folder):
+        if not program.exists():
+            scratch = Path(tempfile.mkdtemp(prefix='.build-', dir=folder))
+            try:
+                subprocess.run(['go', 'install', 'sigs.k8s.io/cri-tools/cmd/crictl@' + version], check=True,
+                               env=dict(os.environ, GOBIN=str(scratch), CGO_ENABLED='0'))
+                os.replace(scratch / 'crictl', program)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
     return program
 
 
