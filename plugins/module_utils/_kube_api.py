@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 
 from ansible.module_utils.urls import open_url
@@ -51,7 +52,7 @@ def parse_kubeconfig(text: str, where: str) -> dict:
 class Client:
     """Requests to one kube-apiserver; use as a context manager (the certificates' folder is removed after)."""
 
-    def __init__(self, kubeconfig_path: str, timeout: float = 15):
+    def __init__(self, kubeconfig_path: str, timeout: float = 15, patience: float = 120):
         try:
             with open(kubeconfig_path, encoding='utf-8') as handle:
                 config = parse_kubeconfig(handle.read(), kubeconfig_path)
@@ -59,6 +60,7 @@ class Client:
             raise KubeApiError('cannot read the kubeconfig %s: %s' % (kubeconfig_path, exc.strerror or exc)) from None
         self.server = config['server'].rstrip('/')
         self.timeout = timeout
+        self.patience = patience
         self.folder = tempfile.mkdtemp(prefix='.kubetrace-api.')
         try:
             files = {}
@@ -86,7 +88,20 @@ class Client:
         self.close()
 
     def request(self, method: str, path: str, body=None, content_type='application/json'):
-        """(status, decoded JSON answer); 404 and 409 are answers, other failures KubeApiError."""
+        """(status, decoded JSON answer); 404 and 409 are answers, other failures KubeApiError.
+
+        A kube-apiserver that just lost its etcd for a restart answers late or 5xx for a while: such answers
+        are asked again for up to ``patience`` seconds before they count."""
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                return self._request(method, path, body, content_type)
+            except _Transient as exc:
+                if time.monotonic() + 2 > deadline:
+                    raise KubeApiError('%s (still, after %d s of asking again)' % (exc, self.patience)) from None
+                time.sleep(2)
+
+    def _request(self, method, path, body, content_type):
         data = json.dumps(body).encode() if body is not None else None
         try:
             # straight to the cluster's own apiserver: never through a proxy of the environment
@@ -103,8 +118,14 @@ class Client:
                 text = json.loads(text).get('message', text)
             except ValueError:
                 pass
-            raise KubeApiError('%s %s answered %d: %s' % (method, self.server + path, error.code, text.strip()[:300])) \
-                from None
+            said = '%s %s answered %d: %s' % (method, self.server + path, error.code, text.strip()[:300])
+            if error.code == 429 or error.code >= 500:
+                raise _Transient(said) from None
+            raise KubeApiError(said) from None
         except (OSError, ValueError) as error:
-            raise KubeApiError('%s %s failed: %s' % (method, self.server + path, getattr(error, 'reason', error))) \
+            raise _Transient('%s %s failed: %s' % (method, self.server + path, getattr(error, 'reason', error))) \
                 from None
+
+
+class _Transient(Exception):
+    """A failure that may pass: a timeout, a refused connection, 429, 5xx."""
