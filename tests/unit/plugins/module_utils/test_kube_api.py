@@ -49,3 +49,31 @@ def test_certificates_as_files_are_taken_too():
 def test_a_kubeconfig_it_cannot_use_is_refused_saying_why(text, message):
     with pytest.raises(KubeApiError, match=message):
         parse_kubeconfig(text, '/etc/kubernetes/admin.conf')
+
+
+def test_a_late_or_failing_answer_is_asked_again_for_a_while(monkeypatch):
+    from ansible_collections.kubetrace.tracing.plugins.module_utils import _kube_api  # pylint: disable=import-outside-toplevel
+    client = _kube_api.Client.__new__(_kube_api.Client)
+    client.patience, answers = 10, [_kube_api._Transient('GET x failed: timed out'),
+                                    _kube_api._Transient('GET x answered 503: etcd'), (200, {'ok': True})]
+    monkeypatch.setattr(_kube_api.time, 'sleep', lambda _seconds: None)
+
+    def answer(*_args):
+        found = answers.pop(0)
+        if isinstance(found, Exception):
+            raise found
+        return found
+    monkeypatch.setattr(client, '_request', answer)
+    assert client.request('GET', '/x') == (200, {'ok': True})
+
+
+def test_a_failure_that_does_not_pass_is_said_with_how_long_it_was_asked(monkeypatch):
+    from ansible_collections.kubetrace.tracing.plugins.module_utils import _kube_api  # pylint: disable=import-outside-toplevel
+    client = _kube_api.Client.__new__(_kube_api.Client)
+    client.patience = 0
+
+    def answer(*_args):
+        raise _kube_api._Transient('GET x failed: timed out')
+    monkeypatch.setattr(client, '_request', answer)
+    with pytest.raises(KubeApiError, match=r'GET x failed: timed out \(still, after 0 s of asking again\)'):
+        client.request('GET', '/x')
