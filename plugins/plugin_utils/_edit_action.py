@@ -245,13 +245,23 @@ class FileEditAction(ActionBase):
         return result
 
 
+def _holds_nothing(value) -> bool:
+    """A mapping or list with nothing in it but empty mappings and lists."""
+    if _tree.is_mapping(value):
+        return all(_holds_nothing(item) for item in value.values())
+    if _tree.is_list(value):
+        return all(_holds_nothing(item) for item in value)
+    return False
+
+
 def remove_empty(doc, containers, style, dry_run: bool) -> bool:
-    """Take out each of ``containers`` (key paths) that holds nothing now, deepest first."""
+    """Take out each of ``containers`` (key paths of what the edits created) that holds nothing now but empty
+    mappings or lists, deepest first: the edits created those too (a TOML super table and its empty tables)."""
     changed = False
     for path in sorted(containers, key=len, reverse=True):
         segments = _keypath.parse(path)
         value = _tree.get_value(doc, segments, style, default=None)
-        if (_tree.is_mapping(value) or _tree.is_list(value)) and len(value) == 0:
+        if (_tree.is_mapping(value) or _tree.is_list(value)) and _holds_nothing(value):
             changed |= _tree.unset_value(doc, segments, style, dry_run)
     return changed
 

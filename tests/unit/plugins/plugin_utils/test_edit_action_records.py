@@ -191,3 +191,13 @@ def test_an_operators_extra_arg_in_kubeadm_config_comes_back():
                      cluster(extra_args={'tracing-config-file': '/etc/kubernetes/tracing/apiserver-tracing.yaml'}), record)
     assert 'value: /etc/kubernetes/tracing/apiserver-tracing.yaml' in edited.text
     assert restore(kubeadm_configmap.ActionModule, edited.text, cluster(), saved(record)).text == operator
+
+
+def test_a_version_1_containerd_config_gets_its_bytes_back():
+    original = "# containerd 1.7.15 with its defaults, in a version 1 file\nversion = 1\n"
+    keys = {'plugins.otlp.endpoint': 'http://10.0.0.5:4318', 'plugins.otlp.protocol': 'http/protobuf',
+            'plugins.tracing.sampling_ratio': 1.0}
+    record = _record.load('', 'state.json')
+    edited = present(toml_edit.ActionModule, original, tree(keys), record)
+    assert 'plugins.otlp' in edited.text
+    assert restore(toml_edit.ActionModule, edited.text, tree(), saved(record)).text == original
