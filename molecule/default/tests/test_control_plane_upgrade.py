@@ -16,6 +16,8 @@ import testinfra
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
 MANIFESTS = '/etc/kubernetes/manifests'
+# what the lab's kubeadm init was given for this node (its cgroupRoot): kubeadm upgrade takes the same
+PATCHES = '--patches /etc/kubernetes/kubetrace-lab-patches'
 
 
 def cp1():
@@ -48,7 +50,7 @@ def flags(manifest):
 def test_kubeadm_writes_the_manifests_and_the_kubelet_config_anew_with_the_tracing_settings():
     node = cp1()
     before = {name: node.file('%s/%s' % (MANIFESTS, name)).content_string for name in ('kube-apiserver.yaml', 'etcd.yaml')}
-    regenerated = node.run('kubeadm upgrade node phase control-plane --etcd-upgrade=true')
+    regenerated = node.run('kubeadm upgrade node phase control-plane --etcd-upgrade=true ' + PATCHES)
     assert regenerated.rc == 0, regenerated.stdout[-2000:] + regenerated.stderr[-2000:]
     apiserver = node.file(MANIFESTS + '/kube-apiserver.yaml').content_string
     etcd = node.file(MANIFESTS + '/etcd.yaml').content_string
@@ -58,7 +60,7 @@ def test_kubeadm_writes_the_manifests_and_the_kubelet_config_anew_with_the_traci
     assert ready(node, 'kube-apiserver', '--tracing-config-file=/etc/kubernetes/tracing/apiserver-tracing.yaml',
                  'https://127.0.0.1:6443/readyz')
     assert ready(node, 'etcd', '--enable-distributed-tracing=true', 'http://127.0.0.1:2381/health')
-    kubelet = node.run('kubeadm upgrade node phase kubelet-config')
+    kubelet = node.run('kubeadm upgrade node phase kubelet-config ' + PATCHES)
     assert kubelet.rc == 0, kubelet.stdout[-2000:] + kubelet.stderr[-2000:]
     config = node.file('/var/lib/kubelet/config.yaml').content_string
     assert 'tracing:\n  endpoint: ' in config and 'samplingRatePerMillion: 1000000' in config
