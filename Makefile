@@ -1,5 +1,5 @@
 # Entry points; each is one command of the README. Run as root (the lab makes namespaces and links).
-.PHONY: test sanity bench bench-scale demo demo-down
+.PHONY: test sanity bench bench-scale bench-explain demo demo-down
 
 LAB ?= .lab
 VENV ?= .venv
@@ -21,10 +21,15 @@ WORKERS ?= 20
 bench-scale:
 	$(VENV)/bin/python tests/bench/scale_bench.py --workers 1,$(WORKERS)
 
+# Figures for explain's join: 100,000 audit lines and 10,000 spans, seconds and peak memory.
+bench-explain:
+	$(VENV)/bin/python tests/bench/explain_bench.py
+
 # The main job on the built-in lab: boot the cluster (a kubeadm control plane, a worker joined by kubeadm, a
 # CNI, a registry, two containerd-only nodes and Jaeger), run site.yml, ask the seed's question with the real
 # kubectl (`kubectl create deployment demo --image=httpd --port=80`), wait for the pod and fetch its page,
-# pull the same image on the containerd-only nodes, and show with verify.yml which services sent spans.
+# pull the same image on the containerd-only nodes, show with verify.yml which services sent spans, and end with
+# explain.yml: the same command in a namespace of its own, its flow as a waterfall and as one trace in Jaeger.
 # `make demo-down` stops the lab, also after a failed step.
 demo:
 	tests/setup.sh --demo
@@ -36,13 +41,11 @@ demo:
 	@echo "Giving the kubelet and containerd a few seconds to send their batches of spans..." && sleep 5
 	$(VENV)/bin/ansible-playbook playbooks/verify.yml $(LAB_ARGS) \
 	  -e '{"kubetrace_verify_services": ["apiserver", "etcd", "kubelet", "containerd"]}'
-	@echo
 	@echo "The cluster answers the lab's kubectl:  export KUBECONFIG=$(abspath $(LAB))/kubeconfig PATH=$(abspath $(LAB))/bin:\$$PATH"
-	@echo "Jaeger runs on jaeger1; its query API and UI listen on the node's loopback. To look at the traces:"
-	@echo "  ssh -F $(LAB)/ssh_config -L 16686:127.0.0.1:16686 jaeger1    # then, on this machine:"
-	@echo "  curl -s http://127.0.0.1:16686/api/v3/services"
-	@echo "  curl -s 'http://127.0.0.1:16686/api/v3/traces?query.service_name=kubelet&query.num_traces=20&query.start_time_min=$$(date -u -d '-15 min' +%FT%TZ)&query.start_time_max=$$(date -u +%FT%TZ)'"
-	@echo "Stop the lab with: make demo-down"
+	@echo "Jaeger runs on jaeger1; its query API and UI listen on the node's loopback:"
+	@echo "  ssh -F $(LAB)/ssh_config -L 16686:127.0.0.1:16686 jaeger1    # then open http://127.0.0.1:16686"
+	@echo "Stop the lab with: make demo-down. Now the seed's question, answered:"
+	$(VENV)/bin/ansible-playbook playbooks/explain.yml $(LAB_ARGS)
 
 demo-down:
 	$(VENV)/bin/python tests/lab/scenario.py down $(LAB)

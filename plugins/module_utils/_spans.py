@@ -38,9 +38,14 @@ def resource_spans(answer):
         yield from chunk.get('result', chunk).get('resourceSpans', [])
 
 
+def _is_copy(span):
+    """A span that explain.yml copied into its trace of a flow: counted where it was made, not twice."""
+    return any(item.get('key') == 'kubetrace.source.trace_id' for item in span.get('attributes') or [])
+
+
 def spans(answers):
     """(service, host, span) for every span of the answers, once: a trace with spans of two services comes back
-    in the answer for each of them."""
+    in the answer for each of them; explain's copies are left out."""
     seen = set()
     for answer in answers:
         for part in resource_spans(answer):
@@ -50,7 +55,7 @@ def spans(answers):
             for scope in part.get('scopeSpans', []):
                 for span in scope.get('spans', []):
                     key = (span.get('traceId'), span.get('spanId'))
-                    if key in seen and key != (None, None):
+                    if key in seen and key != (None, None) or _is_copy(span):
                         continue
                     seen.add(key)
                     yield service, host, span

@@ -266,6 +266,7 @@ def kubelet_node(name, k8s_version=K8S_VERSION, groups=("kube_node",), address=N
     runtime = containerd.source(CONTAINERD_VERSION) / "bin"
     binds = [(str(k8s_bin / "kubelet"), "/usr/bin/kubelet", True),
              (str(k8s_bin / "kubeadm"), "/usr/bin/kubeadm", True),
+             (str(k8s_bin / "kubectl"), "/usr/bin/kubectl", True),      # as the Kubernetes packages put it there
              (str(k8s_bin), f"{NODE_ROOT}/kubernetes/bin", True),
              (str(programs.cni_plugins()), CNI_BIN, True)]
     binds += [(str(runtime / command), f"/usr/bin/{command}", True) for command in containerd.COMMANDS]

@@ -316,6 +316,8 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None, join_to
         '# Every request traced in the lab, so that one run shows the whole path of a request.\n'
         'apiserver_tracing_sampling_rate_per_million: 1000000\n'
         'kubelet_tracing_sampling_rate_per_million: 1000000\n'
+        '# The audit log explain.yml reads (who made each request, to the microsecond).\n'
+        'apiserver_audit_log: true\n'
         'kubernetes_version: "%s"\n'
         '# The image registry every node pulls from (registry.k8s.io and docker.io are mirrored to it).\n'
         'kubetrace_lab_registry: "%s:%d"\n' % (release_base, JAEGER_VERSION, kubernetes_version, bridge, registry.PORT))
