@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -118,3 +119,12 @@ def test_a_command_that_is_not_kubectl_is_refused_naming_the_variable():
     run = explain('-e', json.dumps({'kubetrace_explain_command': 'rm -rf /'}))
     assert run.returncode != 0
     assert 'kubetrace_explain_command must start with kubectl' in run.stdout
+
+
+def test_an_image_that_cannot_be_pulled_stops_explain_naming_the_pod_node_and_cause():
+    # docker.io is mirrored to the lab's registry, which has no such image
+    run = explain('-e', json.dumps({'kubetrace_explain_command': 'kubectl create deployment nope --image=kubetrace-missing:1'}))
+    assert run.returncode != 0
+    assert re.search(r'Pod nope-\S+ on node2: container kubetrace-missing \(kubetrace-missing:1\): '
+                     r'(ErrImagePull|ImagePullBackOff): ', run.stdout), run.stdout[-3000:]
+    assert 'Delete the namespace explain made' in run.stdout          # and the namespace goes, also then
