@@ -434,9 +434,9 @@ def join(command: dict, objects: list, events: list = None, audit: list = None, 
                     continue
                 head = min(top, key=lambda s: (s['start'], s['span_id'])) if top else None
                 start, end = min(s['start'] for s in trace), max(s['end'] for s in trace)
-                sync = builder.add('sync', start, end, 'kubelet on %s syncs Pod %s%s' % (
-                    node, pod['name'], ' (%s)' % head['name'] if head else ''), 'kubelet', node, parent=root['id'],
-                                   source='spans', resolution='ns', span=_native(head) if head else None)
+                what = 'kubelet on %s syncs Pod %s%s' % (node, pod['name'], ' (%s)' % head['name'] if head else '')
+                sync = builder.add('sync', start, end, what, 'kubelet', node, parent=root['id'], source='spans',
+                                   resolution='ns', span=_native(head) if head else None)
                 _add_spans(builder, trace, sync, head)
                 last = sync if sync['end'] > last['end'] else last
             if quiet:
@@ -549,8 +549,8 @@ def waterfall(flow: dict) -> list:
         what = ('[waiting] ' if step['kind'] == 'wait' else '') + step['what']
         rows.append((offset, took, step['component'], step['host'] or '', '  ' * (depth[step['id']] - 1) + what))
     widths = [max(len(row[col]) for row in rows) for col in range(4)]
-    lines = ['%s  (namespace %s, from %s on %s)' % (flow['command'], flow['namespace'], flow['started'],
-                                                     flow['host'] or '?')]
+    lines = ['%s  (namespace %s, from %s on %s)' % (
+        flow['command'], flow['namespace'], flow['started'], flow['host'] or '?')]
     lines += ['  '.join([row[0].rjust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]),
                          row[3].ljust(widths[3]), row[4]]).rstrip() for row in rows]
     if flow['seconds_to_ready'] is not None:

@@ -25,8 +25,10 @@ POD = next(item for item in OBJECTS if item['kind'] == 'Pod')
 NODE = POD['spec']['nodeName']
 
 
-def flow(audit=AUDIT, spans=SPANS, sources=None, command=COMMAND, objects=OBJECTS, events=EVENTS):
-    return _flow.join(command, objects, events, audit, spans, sources)
+def flow(audit=None, spans=None, sources=None, command=None, objects=None, events=None):
+    """The recorded flow, with any source replaced."""
+    return _flow.join(command or COMMAND, OBJECTS if objects is None else objects, EVENTS if events is None else events,
+                      AUDIT if audit is None else audit, SPANS if spans is None else spans, sources)
 
 
 def kinds(steps):
@@ -59,8 +61,8 @@ def test_the_flow_runs_in_causal_order_from_the_command_to_pod_ready():
     bind = next(step for step in steps if step['kind'] == 'bind')
     assert bind['what'].endswith('to %s' % NODE) and bind['source'] == 'audit'
     waits = [step for step in steps if step['kind'] == 'wait']
-    assert {step['what'].split(':')[0] for step in waits} == {'kubectl', 'deployment-controller', 'replicaset-controller',
-                                                               'kube-scheduler', 'kubelet on %s' % NODE}
+    assert {step['what'].split(':')[0] for step in waits} == {
+        'kubectl', 'deployment-controller', 'replicaset-controller', 'kube-scheduler', 'kubelet on %s' % NODE}
     assert all(step['end'] >= step['start'] for step in steps)
     top_level = [step for step in steps if step['parent'] == 0]
     assert all(b['start'] >= a['start'] for a, b in zip(top_level, top_level[1:]) if b['kind'] != 'create')
