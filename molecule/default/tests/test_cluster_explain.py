@@ -118,7 +118,7 @@ def test_jaeger_out_of_reach_is_named_and_the_flow_still_printed():
 def test_a_command_that_is_not_kubectl_is_refused_naming_the_variable():
     run = explain('-e', json.dumps({'kubetrace_explain_command': 'rm -rf /'}))
     assert run.returncode != 0
-    assert 'kubetrace_explain_command must start with kubectl' in run.stdout
+    assert 'kubetrace_explain_command must start with kubectl' in run.stdout + run.stderr    # failures may go to stderr
 
 
 def test_an_image_that_cannot_be_pulled_stops_explain_naming_the_pod_node_and_cause():
@@ -126,5 +126,5 @@ def test_an_image_that_cannot_be_pulled_stops_explain_naming_the_pod_node_and_ca
     run = explain('-e', json.dumps({'kubetrace_explain_command': 'kubectl create deployment nope --image=kubetrace-missing:1'}))
     assert run.returncode != 0
     assert re.search(r'Pod nope-\S+ on node2: container kubetrace-missing \(kubetrace-missing:1\): '
-                     r'(ErrImagePull|ImagePullBackOff): ', run.stdout), run.stdout[-3000:]
+                     r'(ErrImagePull|ImagePullBackOff): ', run.stdout + run.stderr), run.stdout[-3000:]
     assert 'Delete the namespace explain made' in run.stdout          # and the namespace goes, also then
