@@ -117,6 +117,8 @@ WORDS = (
     ('alert bad certificate', "the backend refused the agent's client certificate"),
     ('alert certificate required', "the backend asks for a client certificate (mutual TLS) and the agent has none: "
                                    "set kubetrace_agent_mtls to true"),
+    ('EOF occurred in violation of protocol', "the backend closed the connection in the handshake: it refused the agent's "
+                                              "client certificate (mutual TLS), or has none to show"),
     ('wrong version number', "the backend's port does not speak TLS: turn on its TLS receivers (kubetrace_agent on "
                              "the jaeger hosts too)"),
 )
