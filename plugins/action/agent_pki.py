@@ -8,22 +8,9 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubetrace.tracing.plugins.module_utils._edit_specs import AGENT_PKI as SPEC
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 from ansible_collections.kubetrace.tracing.plugins.plugin_utils import _pki
-
-SPEC = dict(
-    path=dict(type='path', required=True),
-    ca_name=dict(type='str', default='kubetrace agents CA'),
-    certs=dict(type='list', elements='dict', default=[], options=dict(
-        name=dict(type='str', required=True),
-        names=dict(type='list', elements='str', default=[]),
-        usage=dict(type='str', choices=['server', 'client'], default='server'),
-    )),
-    clients=dict(type='list', elements='str', default=[]),
-    ca_days=dict(type='int', default=3650),
-    days=dict(type='int', default=365),
-    renew_before_days=dict(type='int', default=30),
-)
 
 
 class ActionModule(ActionBase):
@@ -34,6 +21,9 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         _validation, params = self.validate_argument_spec(argument_spec=SPEC)
+        if _pki.CRYPTOGRAPHY_ERROR:
+            raise AnsibleActionFail('agent_pki needs the Python package cryptography on the controller (ansible-core '
+                                    'itself needs it; pip install cryptography): %s' % _pki.CRYPTOGRAPHY_ERROR)
         certs = params['certs'] + [dict(name=host + '-client', names=[], usage='client') for host in params['clients']]
         for item in certs:
             if not item['name'] or '/' in item['name'] or item['name'].startswith('.') or item['name'] in ('ca', 'ca-bundle', 'ca-previous'):

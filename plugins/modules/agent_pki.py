@@ -114,9 +114,11 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.kubetrace.tracing.plugins.module_utils._edit_specs import AGENT_PKI
+
 
 def main():
-    module = AnsibleModule(argument_spec=dict(path=dict(type='path', required=True)), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=AGENT_PKI, supports_check_mode=True)
     module.fail_json(msg='agent_pki runs on the controller through its action plugin; call it as a task in a play')
 
 

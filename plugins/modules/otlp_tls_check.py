@@ -172,6 +172,7 @@ def main():
             elif params[name + '_path']:
                 files[name] = params[name + '_path']
         deadline = time.monotonic() + params['timeout']
+        problem = ''
         while True:
             try:
                 not_after = handshake(params, files)

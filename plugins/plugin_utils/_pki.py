@@ -17,10 +17,14 @@ import ipaddress
 import os
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    CRYPTOGRAPHY_ERROR = None
+except ImportError as _error:  # ansible-core needs it, but a bare sanity environment may lack it
+    CRYPTOGRAPHY_ERROR = str(_error)
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils._errors import EditError
 
