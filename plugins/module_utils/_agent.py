@@ -22,10 +22,11 @@ COUNTERS = {
 
 def counters(text) -> dict:
     """{name: number or None} from the Prometheus text the agent serves; series of one metric are added up
-    (the receiver counts per transport), a metric the text lacks is None."""
+    (the receiver counts per transport); a metric the text lacks counts 0 (the collector serves a counter only once
+    it has moved)."""
     found = {}
     for key, metric in COUNTERS.items():
         pattern = re.compile(r'^%s(?:_total)?(?:\{[^}]*\})?\s+(\S+)' % re.escape(metric), re.MULTILINE)
         values = [float(value) for value in pattern.findall(str(text or ''))]
-        found[key] = int(sum(values)) if values else None
+        found[key] = int(sum(values))
     return found

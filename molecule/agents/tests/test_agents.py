@@ -50,7 +50,7 @@ def http_get(name, url):
 
 def said(run):
     """The run's output with its line wrapping undone."""
-    return ' '.join(run.stdout.split())
+    return ' '.join((run.stdout + run.stderr).split())
 
 
 def figure(key, value):
@@ -217,7 +217,7 @@ def test_the_queue_on_disk_outlives_an_agent_restart_while_jaeger_is_away():
 # Runs on node2: OTLP/HTTP JSON to the agent at a rate, for some seconds; samples the agent's queue meanwhile.
 LOAD = '''
 import json, os, sys, time, urllib.request
-rate, seconds, batch = int(sys.argv[1]), float(sys.argv[2]), 500
+rate, seconds, batch = int(sys.argv[1]), float(sys.argv[2]), 1000
 def span(now):
     return {"traceId": os.urandom(16).hex(), "spanId": os.urandom(8).hex(), "name": "load", "kind": 2,
             "startTimeUnixNano": str(now), "endTimeUnixNano": str(now + 1000000)}
@@ -252,7 +252,7 @@ def test_agent_cpu_memory_and_the_rate_at_which_it_queues():
         fields = worker.check_output('cat /proc/%s/stat' % pid).rsplit(')', 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / ticks
     steps = []
-    for rate in (1000, 5000, 20000):
+    for rate in (1000, 5000, 20000, 60000):
         before, began = cpu(), time.monotonic()
         result = json.loads(worker.check_output('python3 -c %s %s 10', LOAD, str(rate)))
         wall = time.monotonic() - began

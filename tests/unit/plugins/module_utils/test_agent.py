@@ -19,9 +19,9 @@ otelcol_receiver_accepted_spans_total{receiver="otlp",transport="http"} 253
 
 def test_counters_are_read_and_series_added_up():
     assert _agent.counters(METRICS) == {'queue_size': 12, 'queue_capacity': 5000, 'sent_spans': 1234,
-                                        'send_failed_spans': 7, 'enqueue_failed_spans': None, 'received_spans': 1253}
+                                        'send_failed_spans': 7, 'enqueue_failed_spans': 0, 'received_spans': 1253}
 
 
 @pytest.mark.parametrize('text', ['', None, 'otelcol_exporter_queue_sizes 3\n'])
-def test_missing_metrics_are_none(text):
-    assert _agent.counters(text)['queue_size'] is None
+def test_missing_metrics_count_zero(text):
+    assert _agent.counters(text)['queue_size'] == 0
