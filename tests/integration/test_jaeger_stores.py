@@ -35,7 +35,8 @@ def render(tmp_path, **overrides):
     extra = dict({'out': str(tmp_path / 'config.yaml'), 'jaeger_data_dir': str(tmp_path / 'data'),
                   'jaeger_config_dir': str(tmp_path)}, **overrides)
     run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(tmp_path / 'render.yml'),
-                          '-e', json.dumps(extra), '-e', 'ansible_python_interpreter=%s' % sys.executable], cwd=REPO, capture_output=True, text=True, check=False,
+                          '-e', json.dumps(extra), '-e', 'ansible_python_interpreter=%s' % sys.executable],
+                         cwd=REPO, capture_output=True, text=True, check=False,
                          env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     return (tmp_path / 'config.yaml').read_text()

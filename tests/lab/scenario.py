@@ -331,8 +331,9 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None, join_to
         'otel_agent_version: "%s"\n'
         'kubetrace_agent: false\n'
         '# The image registry every node pulls from (registry.k8s.io and docker.io are mirrored to it).\n'
-        'kubetrace_lab_registry: "%s:%d"\n' % (release_base, JAEGER_VERSION, kubernetes_version, otelcol.DISTRIBUTION,
-                                                 otelcol.DEFAULT_VERSION, bridge, registry.PORT))
+        'kubetrace_lab_registry: "%s:%d"\n'
+        % (release_base, JAEGER_VERSION, kubernetes_version, otelcol.DISTRIBUTION, otelcol.DEFAULT_VERSION, bridge,
+           registry.PORT))
     instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
                  % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
     (lab_dir / 'instance_config.yml').write_text(''.join(instances))
