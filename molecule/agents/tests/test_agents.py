@@ -268,6 +268,9 @@ def test_agent_cpu_memory_and_the_rate_at_which_it_queues():
 
 
 def test_verify_says_node2_sends_through_its_agent():
+    # containerd work of the last moments (the load test above filled Jaeger's memory store with its own spans)
+    since, until = burst(3, 1)
+    assert wait_for(since, until, 3, 60) == 3
     run = playbook('playbooks/verify.yml')
     assert run.returncode == 0
     assert 'node2: through its agent; TLS to' in said(run) and 'works; its certificate is valid until' in said(run)
@@ -327,6 +330,30 @@ def test_an_expired_backend_certificate_is_refused_and_verify_says_so(tmp_path):
                             'cp -p /root/server.key.good /etc/jaeger/tls/server.key && systemctl restart jaeger')
 
 
+def test_an_expired_client_certificate_is_refused_by_the_backend_and_said(tmp_path):
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    ca = x509.load_pem_x509_certificate((PKI / 'ca.crt').read_bytes())
+    key = serialization.load_pem_private_key((PKI / 'ca.key').read_bytes(), password=None)
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)
+    cert, cert_key = _pki.make_cert(ca, key, 'node2-client', [], 'client', not_before=past,
+                                    not_after=past + datetime.timedelta(days=1))
+    (tmp_path / 'client.crt').write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / 'client.key').write_bytes(_pki._key_pem(cert_key))  # pylint: disable=protected-access
+    words = expect_refused("refused the agent's client certificate", '-e', 'otel_agent_tls_ca_src=%s' % (PKI / 'ca-bundle.crt'),
+                           '-e', 'otel_agent_tls_cert_src=%s' % (tmp_path / 'client.crt'),
+                           '-e', 'otel_agent_tls_key_src=%s' % (tmp_path / 'client.key'))
+    figure('fault expired client certificate (mTLS)', words)
+
+
+def test_a_dry_run_of_site_and_disable_changes_nothing_on_any_host():
+    before = fingerprint(), node('jaeger1').check_output('sha256sum /etc/jaeger/config.yaml /etc/jaeger/tls/*')
+    for path in ('playbooks/site.yml', 'playbooks/disable.yml'):
+        run = playbook(path, '--check', '--diff')
+        assert run.returncode == 0, path
+    assert (fingerprint(), node('jaeger1').check_output('sha256sum /etc/jaeger/config.yaml /etc/jaeger/tls/*')) == before
+
+
 def changed_count(run):
     return sum(int(part.split('=')[1]) for line in run.stdout.splitlines() if ' : ok=' in line
                for part in line.split() if part.startswith('changed='))
@@ -363,3 +390,7 @@ def test_disable_removes_the_agent_and_every_setting():
     assert hashlib.sha256(worker.file('/etc/containerd/config.toml').content).hexdigest() == \
         hashlib.sha256(original).hexdigest()
     assert worker.service('containerd').is_running
+    # a dry run on a node without an agent (as a fresh one) passes and writes nothing
+    dry = playbook('playbooks/site.yml', '--check', '--diff', '--limit', 'node2')
+    assert dry.returncode == 0
+    assert not worker.file('/etc/otel-agent').exists and not worker.file('/opt/otel-agent').exists
