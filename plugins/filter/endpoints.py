@@ -10,8 +10,9 @@ from ansible_collections.kubetrace.tracing.plugins.plugin_utils._filters import 
 
 
 class FilterModule:
-    """kubetrace.tracing.host_port, otlp_url and bare_host."""
+    """kubetrace.tracing.host_port, otlp_url, bare_host and span_destination."""
 
     def filters(self):
         return {'host_port': as_filter(_endpoints.host_port), 'otlp_url': as_filter(_endpoints.url),
-                'bare_host': as_filter(_endpoints.bare_host)}
+                'bare_host': as_filter(_endpoints.bare_host),
+                'span_destination': as_filter(_endpoints.span_destination)}

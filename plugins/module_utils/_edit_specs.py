@@ -85,6 +85,20 @@ COMPONENT_RESTART = dict(
     log_hint=dict(type='str', default=''),
 )
 
+AGENT_PKI = dict(
+    path=dict(type='path', required=True),
+    ca_name=dict(type='str', default='kubetrace agents CA'),
+    certs=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        names=dict(type='list', elements='str', default=[]),
+        usage=dict(type='str', choices=['server', 'client'], default='server'),
+    )),
+    clients=dict(type='list', elements='str', default=[]),
+    ca_days=dict(type='int', default=3650),
+    days=dict(type='int', default=365),
+    renew_before_days=dict(type='int', default=30),
+)
+
 NODE_PHASE = dict(
     _kubetrace_phase=dict(type='str', choices=['read', 'write']),
     _kubetrace_content=dict(type='str'),

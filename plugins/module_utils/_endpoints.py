@@ -59,3 +59,27 @@ def url(host, port, variable: str = 'the backend address', scheme: str = 'http')
 def bare_host(host, variable: str = 'the backend address') -> str:
     """The host as a socket connects to it: an IPv6 address without its brackets."""
     return _host(host, variable).strip('[]')
+
+
+# The groups whose hosts run a node agent (the otel_agent role) when agents are on, and where it listens.
+AGENT_GROUPS = ('kube_control_plane', 'kube_node', 'etcd')
+AGENT_ADDRESS = '127.0.0.1'
+
+
+def _flag(value, variable: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ('true', 'yes', 'on', '1'):
+        return True
+    if text in ('false', 'no', 'off', '0'):
+        return False
+    raise EditError('%s must be true or false, not %r' % (variable, value))
+
+
+def span_destination(agent, backend, group_names=(), variable: str = 'kubetrace_agent') -> str:
+    """Where a component on this host sends its spans: the node agent on loopback when agents are on and the
+    host is one that runs an agent, else the backend as given (each role checks it where it writes it)."""
+    if _flag(agent, variable) and set(group_names or ()) & set(AGENT_GROUPS):
+        return AGENT_ADDRESS
+    return backend

@@ -36,6 +36,7 @@ def boot(lab_dir: Path, workers: int):
     scenario.serve(lab_dir, bridge)
     (lab_dir / 'bench-vars.yml').write_text(
         'jaeger_version: "%s"\njaeger_release_url: "http://%s:%d/v{{ jaeger_version }}"\n'
+        '# the direct mode its earlier figures were measured in\nkubetrace_agent: false\n'
         % (scenario.JAEGER_VERSION, bridge, scenario.RELEASE_PORT))
 
 

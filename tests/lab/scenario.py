@@ -53,6 +53,7 @@ import controlplane  # noqa: E402  pylint: disable=wrong-import-position
 import jaeger  # noqa: E402  pylint: disable=wrong-import-position
 import kubernetes  # noqa: E402  pylint: disable=wrong-import-position
 import lab  # noqa: E402  pylint: disable=wrong-import-position
+import otelcol  # noqa: E402  pylint: disable=wrong-import-position
 import programs as lab_programs  # noqa: E402  pylint: disable=wrong-import-position
 import registry  # noqa: E402  pylint: disable=wrong-import-position
 from cache import locked  # noqa: E402  pylint: disable=wrong-import-position
@@ -140,6 +141,11 @@ def release_folder(lab_dir):
         stream.write(b'tampered')
     digest = sums.read_text().split()[0]
     (bad / ('jaeger-%s.sha256sum.txt' % TAMPERED_VERSION)).write_text('%s *%s\n' % (digest, name))
+    # The node agent's collector, in the layout of the collector's official releases (otelcol/v<version>/).
+    agent = root / 'otelcol' / ('v' + otelcol.DEFAULT_VERSION)
+    agent.mkdir(parents=True, exist_ok=True)
+    for path in otelcol.archive(otelcol.DEFAULT_VERSION):
+        shutil.copyfile(path, agent / Path(path).name)
     return root
 
 
@@ -227,6 +233,7 @@ def programs(kubernetes_version=controlplane.K8S_VERSION):
     kubernetes.kubernetes(kubernetes_version)
     cluster.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
+    otelcol.archive(otelcol.DEFAULT_VERSION)
     containerd.source(CONTAINERD_SOURCE)
     containerd.source(TOML_ONLY_CONTAINERD)
     lab_programs.cni_plugins()
@@ -319,8 +326,16 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None, join_to
         '# The audit log explain.yml reads (who made each request, to the microsecond).\n'
         'apiserver_audit_log: true\n'
         'kubernetes_version: "%s"\n'
+        '# The node agents\' collector (built by tests/lab/otelcol.py), served in its release layout; the demo\n'
+        '# keeps the direct mode (components send to Jaeger themselves): molecule/agents runs the agents.\n'
+        'otel_agent_release_url: "{{ kubetrace_lab_release_base }}/otelcol/v{{ otel_agent_version }}"\n'
+        'otel_agent_distribution: "%s"\n'
+        'otel_agent_version: "%s"\n'
+        'kubetrace_agent: false\n'
         '# The image registry every node pulls from (registry.k8s.io and docker.io are mirrored to it).\n'
-        'kubetrace_lab_registry: "%s:%d"\n' % (release_base, JAEGER_VERSION, kubernetes_version, bridge, registry.PORT))
+        'kubetrace_lab_registry: "%s:%d"\n'
+        % (release_base, JAEGER_VERSION, kubernetes_version, otelcol.DISTRIBUTION, otelcol.DEFAULT_VERSION, bridge,
+           registry.PORT))
     instances = ['- instance: %s\n  address: %s\n  user: root\n  port: 22\n  identity_file: %s\n'
                  % (name, node['address'], lab_dir / 'ssh_key') for name, node in state['nodes'].items()]
     (lab_dir / 'instance_config.yml').write_text(''.join(instances))

@@ -40,3 +40,21 @@ def test_url_and_bare_host():
 def test_what_is_refused_says_what_to_write(host, port, message):
     with pytest.raises(EditError, match=message.replace('(', r'\(').replace(')', r'\)')):
         _endpoints.host_port(host, port, 'kubelet_tracing_backend')
+
+
+@pytest.mark.parametrize('agent, groups, expected', [
+    (True, ['kube_node'], '127.0.0.1'),
+    ('true', ['etcd'], '127.0.0.1'),
+    ('yes', ['kube_control_plane', 'k8s_cluster'], '127.0.0.1'),
+    (True, ['jaeger'], '10.0.0.5'),          # a host that runs no agent sends to the backend itself
+    (True, [], '10.0.0.5'),
+    (False, ['kube_node'], '10.0.0.5'),      # direct mode
+    ('off', ['kube_node'], '10.0.0.5'),
+])
+def test_span_destination(agent, groups, expected):
+    assert _endpoints.span_destination(agent, '10.0.0.5', groups) == expected
+
+
+def test_span_destination_refuses_a_flag_that_is_not_one():
+    with pytest.raises(EditError, match='kubetrace_agent must be true or false'):
+        _endpoints.span_destination('maybe', '10.0.0.5', ['kube_node'])
