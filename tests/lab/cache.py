@@ -4,6 +4,8 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
+import tarfile
 from pathlib import Path
 
 
@@ -31,3 +33,18 @@ def sha256(path):
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def unpacked(tarball, digest, program):
+    """tarball unpacked once into tarball's folder/unpacked, again whenever its digest changes; returns the
+    path of program (relative to that folder)."""
+    folder = tarball.parent / "unpacked"
+    found = folder / program
+    stamp = folder / ".archive.sha256"  # which archive the unpacked files came from
+    with locked(tarball.parent):
+        if not found.exists() or not stamp.exists() or stamp.read_text() != digest:
+            shutil.rmtree(folder, ignore_errors=True)
+            with tarfile.open(tarball) as tar:
+                tar.extractall(folder, filter="data")
+            stamp.write_text(digest)
+    return found

@@ -35,7 +35,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cache import cache_root, locked, sha256
+from cache import cache_root, locked, sha256, unpacked
 from daemons import daemon, http
 
 MODULE = "github.com/jaegertracing/jaeger"
@@ -293,17 +293,8 @@ def pack(version, programs, tarball, mtime):
 def binary(version=DEFAULT_VERSION):
     """The `jaeger` program of `version`, unpacked from its archive into the cache."""
     tarball, checksums = archive(version)
-    folder = tarball.parent / "unpacked"
-    program = folder / package_name(version.lstrip("v")) / "jaeger"
-    stamp = folder / ".archive.sha256"  # which archive the unpacked files came from
     digest = parse_checksums(checksums.read_text())[tarball.name]
-    with locked(tarball.parent):
-        if not program.exists() or not stamp.exists() or stamp.read_text() != digest:
-            shutil.rmtree(folder, ignore_errors=True)
-            with tarfile.open(tarball) as tar:
-                tar.extractall(folder, filter="data")
-            stamp.write_text(digest)
-    return program
+    return unpacked(tarball, digest, Path(package_name(version.lstrip("v"))) / "jaeger")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cache import cache_root, locked, sha256  # noqa: E402  pylint: disable=wrong-import-position
+from cache import cache_root, locked, sha256, unpacked  # noqa: E402  pylint: disable=wrong-import-position
 
 DISTRIBUTION = "otelcol-kubetrace"
 DEFAULT_VERSION = "0.165.0"
@@ -155,17 +155,7 @@ def archive(version=DEFAULT_VERSION):
 def binary(version=DEFAULT_VERSION):
     """The program unpacked from the archive into the cache."""
     tarball, _checksums = archive(version)
-    folder = tarball.parent / "unpacked"
-    program = folder / DISTRIBUTION
-    stamp = folder / ".archive.sha256"
-    digest = sha256(tarball)
-    with locked(tarball.parent):
-        if not program.exists() or not stamp.exists() or stamp.read_text() != digest:
-            shutil.rmtree(folder, ignore_errors=True)
-            with tarfile.open(tarball) as tar:
-                tar.extractall(folder, filter="data")
-            stamp.write_text(digest)
-    return program
+    return unpacked(tarball, sha256(tarball), DISTRIBUTION)
 
 
 def main():
