@@ -22,6 +22,8 @@ import hashlib
 import json
 import re
 
+from ansible_collections.kubetrace.tracing.plugins.module_utils import _spans
+
 CONTROLLER_USERS = re.compile(r'^system:serviceaccount:kube-system:(?P<name>[a-z-]+-controller)$')
 NODE_USER = re.compile(r'^system:node:(?P<node>.+)$')
 CREATE_RESOURCES = {'deployments': 'Deployment', 'replicasets': 'ReplicaSet', 'pods': 'Pod',
@@ -143,25 +145,25 @@ def flat_spans(answers) -> list:
     start and end (ns) and attributes."""
     seen, flat = set(), []
     for answer in answers if isinstance(answers, list) else [answers]:
-        chunks = answer if isinstance(answer, list) else [answer]
-        for chunk in chunks:
-            if not isinstance(chunk, dict):
-                raise FlowError('not an api_v3 traces answer: %r' % (chunk,))
-            for part in chunk.get('result', chunk).get('resourceSpans', []):
-                resource = _attributes(part.get('resource'))
-                service = resource.get('service.name') or 'unknown'
-                host = resource.get('host.name') or resource.get('k8s.node.name')
-                for scope in part.get('scopeSpans', []):
-                    for span in scope.get('spans', []):
-                        key = (span.get('traceId'), span.get('spanId'))
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        flat.append({'trace_id': key[0], 'span_id': key[1], 'parent_id': span.get('parentSpanId') or None,
-                                     'service': service, 'host': host, 'name': span.get('name'), 'kind': span.get('kind'),
-                                     'start': int(span.get('startTimeUnixNano') or 0),
-                                     'end': int(span.get('endTimeUnixNano') or 0),
-                                     'attributes': _attributes(span), 'resource': resource})
+        try:
+            parts = list(_spans.resource_spans(answer))
+        except _spans.SpanError as error:
+            raise FlowError(str(error)) from None
+        for part in parts:
+            resource = _attributes(part.get('resource'))
+            service = resource.get('service.name') or 'unknown'
+            host = resource.get('host.name') or resource.get('k8s.node.name')
+            for scope in part.get('scopeSpans', []):
+                for span in scope.get('spans', []):
+                    key = (span.get('traceId'), span.get('spanId'))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    flat.append({'trace_id': key[0], 'span_id': key[1], 'parent_id': span.get('parentSpanId') or None,
+                                 'service': service, 'host': host, 'name': span.get('name'), 'kind': span.get('kind'),
+                                 'start': int(span.get('startTimeUnixNano') or 0),
+                                 'end': int(span.get('endTimeUnixNano') or 0),
+                                 'attributes': _attributes(span), 'resource': resource})
     return flat
 
 
@@ -300,11 +302,6 @@ def _traces_of(spans):
     return traces
 
 
-def _request_spans(traces_by_audit, audit_id):
-    """The spans of the apiserver trace that served the request ``audit_id``, from its top apiserver span down."""
-    return traces_by_audit.get(audit_id, [])
-
-
 def join(command: dict, objects: list, events: list = None, audit: list = None, spans: list = None,
          sources: dict = None) -> dict:
     """The flow: ``command`` is {text, started (time the command ran, control-plane clock), host, namespace,
@@ -381,10 +378,10 @@ def join(command: dict, objects: list, events: list = None, audit: list = None, 
                            resolution=resolution, object_kind=item['kind'], object=item['name'], uid=item['uid'],
                            waiter=WAITS.get(item['kind'], '').split(':')[0] or None)
         if entry:
-            request = _request_spans(by_audit, entry['audit_id'])
+            request = by_audit.get(entry['audit_id'])
             if request:
                 _add_spans(builder, request, step)
-            elif spans or sources.get('jaeger') is None:
+            else:
                 unsampled.append('%s %s' % (item['kind'], item['name']))
         return step
 
@@ -408,7 +405,7 @@ def join(command: dict, objects: list, events: list = None, audit: list = None, 
         last = builder.add('bind', start, end, '%s bound Pod %s to %s' % (who, pod['name'], node), 'kube-scheduler',
                            command.get('host'), parent=root['id'], source=source, resolution=resolution, node=node)
         if binding:
-            request = _request_spans(by_audit, binding['audit_id'])
+            request = by_audit.get(binding['audit_id'])
             if request:
                 _add_spans(builder, request, last)
         bound = last

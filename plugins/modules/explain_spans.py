@@ -106,7 +106,6 @@ capped:
   elements: str
 '''
 
-import datetime
 import json
 import time
 import urllib.error
@@ -116,10 +115,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.kubetrace.tracing.plugins.module_utils import _flow
-
-
-def rfc3339(nanos):
-    return datetime.datetime.fromtimestamp(nanos / 1e9, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
 def ask(params, since, until):
@@ -157,14 +152,14 @@ def main():
     params = module.params
     params['query_url'] = params['query_url'].rstrip('/')
     try:
-        since = rfc3339(_flow.parse_time(params['since']))
-        until = rfc3339(_flow.parse_time(params['until'])) if params['until'] else None
+        since = _flow.iso(_flow.parse_time(params['since']))
+        until = _flow.iso(_flow.parse_time(params['until'])) if params['until'] else None
     except _flow.FlowError as error:
         module.fail_json(msg='explain_spans: %s' % error)
     started = time.monotonic()
     last_change, seen, spans, capped = started, None, [], []
     while True:
-        window_end = until or rfc3339(time.time_ns() + 60 * 10 ** 9)
+        window_end = until or _flow.iso(time.time_ns() + 60 * 10 ** 9)
         try:
             spans, capped = ask(params, since, window_end)
         except (OSError, ValueError) as error:
