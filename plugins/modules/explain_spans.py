@@ -14,8 +14,9 @@ description:
     O(until), keeping the traces that hold a span of one of O(audit_ids) (attribute C(audit-id), the apiserver's
     requests) or of one of O(pod_uids) (attribute C(k8s.pod.uid), the kubelet's syncs), with every span in them
     (etcd's under the apiserver's, containerd's under the kubelet's).
-  - Components send their spans in batches, seconds late, so it asks again every O(interval) seconds until the
-    spans found have not changed for O(settle) seconds, or O(timeout) seconds have passed (RV(settled) says which).
+  - Components send their spans in batches, seconds late, so it asks again every O(interval) seconds until every
+    pod of O(pod_uids) has a trace and the spans found have not changed for O(settle) seconds, or O(timeout)
+    seconds have passed (RV(settled) says which; a kubelet that samples below every sync makes it wait that long).
   - A Jaeger it cannot reach fails the task with the reason; explain.yml turns that into the line naming the
     missing source.
   - Changes nothing, so it runs in check mode too. Standard library only.
@@ -92,7 +93,7 @@ spans:
   type: list
   elements: dict
 settled:
-  description: Whether the spans stopped changing before O(timeout).
+  description: Whether every pod had a trace and the spans stopped changing before O(timeout).
   returned: always
   type: bool
 waited:
@@ -170,7 +171,9 @@ def main():
         key = frozenset((span['trace_id'], span['span_id']) for span in spans)
         if key != seen:
             seen, last_change = key, now
-        settled = bool(key) and now - last_change >= params['settle']
+        # a kubelet's batch may come after the apiserver's: quiet alone is not enough while a pod has no sync yet
+        synced = {span['attributes'].get('k8s.pod.uid') for span in spans}
+        settled = bool(key) and set(params['pod_uids']) <= synced and now - last_change >= params['settle']
         if settled or now - started + params['interval'] > params['timeout']:
             break
         time.sleep(params['interval'])
