@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubetrace.tracing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the node agent's metrics say: its queue and the spans it sent."""
+"""What the node agent's metrics say (its queue and the spans it sent), and where its configuration sends."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ansible_collections.kubetrace.tracing.plugins.plugin_utils._filters import 
 
 
 class FilterModule:
-    """kubetrace.tracing.agent_counters."""
+    """kubetrace.tracing.agent_counters and agent_exports."""
 
     def filters(self):
-        return {'agent_counters': as_filter(_agent.counters)}
+        return {'agent_counters': as_filter(_agent.counters), 'agent_exports': as_filter(_agent.exports)}

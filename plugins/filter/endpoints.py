@@ -10,9 +10,10 @@ from ansible_collections.kubetrace.tracing.plugins.plugin_utils._filters import 
 
 
 class FilterModule:
-    """kubetrace.tracing.host_port, otlp_url, bare_host and span_destination."""
+    """kubetrace.tracing.host_port, otlp_url, bare_host, span_destination and agent_targets."""
 
     def filters(self):
         return {'host_port': as_filter(_endpoints.host_port), 'otlp_url': as_filter(_endpoints.url),
                 'bare_host': as_filter(_endpoints.bare_host),
-                'span_destination': as_filter(_endpoints.span_destination)}
+                'span_destination': as_filter(_endpoints.span_destination),
+                'agent_targets': as_filter(_endpoints.agent_targets)}

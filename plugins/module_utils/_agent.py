@@ -30,3 +30,30 @@ def counters(text) -> dict:
         values = [float(value) for value in pattern.findall(str(text or ''))]
         found[key] = int(sum(values))
     return found
+
+
+def exports(config) -> list:
+    """Where a collector configured by the otel_agent role sends, read from its configuration (a dict): one dict per
+    peer with host, port, server_name and the TLS files (ca_file, cert_file, key_file), and kind: backend, gateway
+    (one of a static list) or gateways (one DNS name for all of them)."""
+    found = []
+    for name, exporter in sorted(((config or {}).get('exporters') or {}).items()):
+        exporter = exporter or {}
+        if name.startswith('loadbalancing'):
+            tls = ((exporter.get('protocol') or {}).get('otlp') or {}).get('tls') or {}
+            resolver = exporter.get('resolver') or {}
+            if resolver.get('dns'):
+                peers = [('gateways', '%s:%s' % (resolver['dns'].get('hostname'), resolver['dns'].get('port', 4317)))]
+            else:
+                peers = [('gateway', endpoint) for endpoint in (resolver.get('static') or {}).get('hostnames') or []]
+        elif name.startswith('otlp'):
+            tls, peers = exporter.get('tls') or {}, [('backend', exporter.get('endpoint', ''))]
+        else:
+            continue
+        for kind, endpoint in peers:
+            host, _sep, port = str(endpoint).rpartition(':')
+            host = host.strip('[]')
+            found.append(dict(kind=kind, endpoint=str(endpoint), host=host, port=int(port) if port.isdigit() else 4317,
+                              server_name=tls.get('server_name_override') or host, ca_file=tls.get('ca_file'),
+                              cert_file=tls.get('cert_file'), key_file=tls.get('key_file')))
+    return found

@@ -83,3 +83,41 @@ def span_destination(agent, backend, group_names=(), variable: str = 'kubetrace_
     if _flag(agent, variable) and set(group_names or ()) & set(AGENT_GROUPS):
         return AGENT_ADDRESS
     return backend
+
+
+TIERS = ('node', 'gateway')
+
+
+def agent_targets(tier, backend, backend_port, server_name=None, gateways=(), hostvars=None, gateway_port=4317,
+                  gateway_dns='') -> list:
+    """Where this host's collector exports, one dict per destination (host and port to connect to, endpoint as the
+    collector writes it, the name the peer's certificate must hold, and what it is):
+
+    - a gateway (tier gateway), or an agent with no gateway tier: the backend;
+    - an agent with gateways named by one DNS name (gateway_dns): that name, which resolves to every gateway;
+    - an agent with gateways in the inventory (gateways, addressed by their ansible_host): each of them.
+    """
+    if tier not in TIERS:
+        raise EditError('otel_agent_tier must be node or gateway, not %r (a host of group otel_gateway is a gateway)'
+                        % (tier,))
+    gateways = list(gateways or ())
+    if tier == 'gateway' or not (gateways or gateway_dns):
+        name = server_name or backend
+        return [dict(kind='backend', name=str(backend), host=bare_host(backend, 'otel_agent_backend'),
+                     port=_port(backend_port, 'otel_agent_backend_port'),
+                     endpoint=host_port(backend, backend_port, 'otel_agent_backend'),
+                     server_name=bare_host(name, 'otel_agent_server_name'))]
+    port = _port(gateway_port, 'otel_agent_gateway_port')
+    if gateway_dns:
+        host = bare_host(gateway_dns, 'otel_agent_gateway_dns')
+        return [dict(kind='gateways', name=host, host=host, port=port,
+                     endpoint=host_port(gateway_dns, port, 'otel_agent_gateway_dns'), server_name=host)]
+    hostvars = hostvars or {}
+    targets = []
+    for name in gateways:
+        known = hostvars[name] if name in hostvars else {}
+        address = known.get('ansible_host') or name
+        targets.append(dict(kind='gateway', name=str(name), host=bare_host(address, 'otel_agent_gateways'),
+                            port=port, endpoint=host_port(address, port, 'otel_agent_gateways'),
+                            server_name=bare_host(address, 'otel_agent_gateways')))
+    return targets

@@ -58,3 +58,42 @@ def test_span_destination(agent, groups, expected):
 def test_span_destination_refuses_a_flag_that_is_not_one():
     with pytest.raises(EditError, match='kubetrace_agent must be true or false'):
         _endpoints.span_destination('maybe', '10.0.0.5', ['kube_node'])
+
+
+HOSTVARS = {'gw1': {'ansible_host': '10.0.0.7'}, 'gw2': {'ansible_host': 'fd00::8'}, 'gw3': {}}
+
+
+def test_agent_targets_without_gateways_is_the_backend():
+    assert _endpoints.agent_targets('node', '10.0.0.2', 4317, '') == [
+        {'kind': 'backend', 'name': '10.0.0.2', 'host': '10.0.0.2', 'port': 4317, 'endpoint': '10.0.0.2:4317',
+         'server_name': '10.0.0.2'}]
+    # a gateway always sends to the backend, with the name its certificate holds
+    assert _endpoints.agent_targets('gateway', 'fd00::2', '4317', 'jaeger.example', ['gw1'], HOSTVARS)[0] == {
+        'kind': 'backend', 'name': 'fd00::2', 'host': 'fd00::2', 'port': 4317, 'endpoint': '[fd00::2]:4317',
+        'server_name': 'jaeger.example'}
+
+
+def test_agent_targets_are_each_gateway_at_its_address_or_name():
+    targets = _endpoints.agent_targets('node', '10.0.0.2', 4317, '', ['gw1', 'gw2', 'gw3'], HOSTVARS, 4417)
+    assert [(t['kind'], t['endpoint'], t['host'], t['server_name']) for t in targets] == [
+        ('gateway', '10.0.0.7:4417', '10.0.0.7', '10.0.0.7'), ('gateway', '[fd00::8]:4417', 'fd00::8', 'fd00::8'),
+        ('gateway', 'gw3:4417', 'gw3', 'gw3')]
+
+
+def test_agent_targets_with_one_dns_name_for_the_gateways():
+    assert _endpoints.agent_targets('node', '10.0.0.2', 4317, '', ['gw1'], HOSTVARS, 4317, 'gw.example.org') == [
+        {'kind': 'gateways', 'name': 'gw.example.org', 'host': 'gw.example.org', 'port': 4317,
+         'endpoint': 'gw.example.org:4317', 'server_name': 'gw.example.org'}]
+
+
+@pytest.mark.parametrize('args, message', [
+    (('edge', '10.0.0.2', 4317), 'otel_agent_tier must be node or gateway'),
+    (('node', '10.0.0.2', 4317, '', ['gw1'], {'gw1': {'ansible_host': 'https://10.0.0.7'}}),
+     'otel_agent_gateways must be a host name'),
+    (('node', '10.0.0.2', 4317, '', ['gw1'], HOSTVARS, 70000), 'otel_agent_gateway_port must be a port'),
+    (('node', '10.0.0.2', 4317, '', [], None, 4317, 'gw.example:4317'), 'otel_agent_gateway_dns must be a host name'),
+    (('node', '10.0.0.2:4317', 4317), 'otel_agent_backend must be a host name'),
+])
+def test_agent_targets_refuse_what_cannot_be_dialled(args, message):
+    with pytest.raises(EditError, match=message):
+        _endpoints.agent_targets(*args)
