@@ -273,7 +273,7 @@ def test_verify_says_node2_sends_through_its_agent():
     assert wait_for(since, until, 3, 60) == 3
     run = playbook('playbooks/verify.yml')
     assert run.returncode == 0
-    assert 'node2: through its agent; TLS to' in said(run) and 'works; its certificate is valid until' in said(run)
+    assert 'node2: through its agent, to the backend; TLS to' in said(run) and 'works; its certificate is valid until' in said(run)
 
 
 def expect_refused(words, *extra):

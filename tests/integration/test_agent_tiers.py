@@ -1,0 +1,123 @@
+"""The otel_agent role's configuration for each tier, rendered by the role's own template for an inventory with
+and without a gateway tier, and checked by the collector itself (`validate`, on the lab's gateway build, which holds
+the load-balancing exporter): a node agent sending to the backend, one balancing over the gateways of group
+otel_gateway or over one DNS name, and a gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import otelcol
+import pytest
+import yaml
+
+from playrunner import BIN
+from testpaths import REPO
+
+ROLE = REPO / 'roles' / 'otel_agent'
+RENDER = '''
+- name: Render the otel_agent role's configuration
+  hosts: "{{{{ target }}}}"
+  connection: local
+  gather_facts: false
+  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
+  tasks:
+    - name: Render it
+      ansible.builtin.template:
+        src: {role}/templates/config.yaml.j2
+        dest: "{{{{ out }}}}"
+        mode: "0644"
+'''
+INVENTORY = '''
+[jaeger]
+jaeger1 ansible_host=10.0.0.2
+[kube_node]
+node2 ansible_host=10.0.0.12
+[otel_gateway]
+{gateways}
+'''
+
+
+def render(tmp_path, target, gateways='', **overrides):
+    (tmp_path / 'data' / 'queue').mkdir(parents=True, exist_ok=True)   # the role makes it before it validates
+    (tmp_path / 'render.yml').write_text(RENDER.format(role=ROLE))
+    (tmp_path / 'inventory.ini').write_text(INVENTORY.format(gateways=gateways))
+    extra = dict({'out': str(tmp_path / 'config.yaml'), 'target': target, 'kubetrace_agent_mtls': True,
+                  'otel_agent_data_dir': str(tmp_path / 'data')}, **overrides)
+    run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'inventory.ini'),
+                          str(tmp_path / 'render.yml'), '-e', json.dumps(extra),
+                          '-e', 'ansible_python_interpreter=%s' % sys.executable],
+                         cwd=REPO, capture_output=True, text=True, check=False,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    return yaml.safe_load((tmp_path / 'config.yaml').read_text())
+
+
+def validate(tmp_path):
+    return subprocess.run([str(otelcol.binary(otelcol.GATEWAY_VERSION)), 'validate',
+                           '--config=%s' % (tmp_path / 'config.yaml')], capture_output=True, text=True, check=False)
+
+
+GATEWAYS = 'gw1 ansible_host=10.0.0.7\ngw2 ansible_host=fd00::8'
+
+
+@pytest.mark.parametrize('target, gateways, overrides, exporter', [
+    ('node2', '', {}, 'otlp_grpc/backend'),
+    ('node2', GATEWAYS, {}, 'loadbalancing/gateways'),
+    ('node2', '', {'otel_agent_gateway_dns': 'gateways.example.org'}, 'loadbalancing/gateways'),
+    ('gw1', GATEWAYS, {}, 'otlp_grpc/backend'),
+])
+def test_the_collector_validates_the_role_configuration_of_each_tier(tmp_path, target, gateways, overrides, exporter):
+    config = render(tmp_path, target, gateways, **overrides)
+    assert list(config['exporters']) == [exporter]
+    assert config['service']['pipelines']['traces']['exporters'] == [exporter]
+    run = validate(tmp_path)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_an_agent_balances_over_the_gateways_by_trace_id_with_its_queue_on_disk(tmp_path):
+    config = render(tmp_path, 'node2', GATEWAYS)
+    balancer = config['exporters']['loadbalancing/gateways']
+    assert balancer['routing_key'] == 'traceID'
+    assert balancer['resolver'] == {'static': {'hostnames': ['10.0.0.7:4317', '[fd00::8]:4317']}}
+    assert balancer['sending_queue']['storage'] == 'file_storage/queue'
+    # each gateway's exporter retries in place and queues nothing of its own (a restart would lose that queue)
+    otlp = balancer['protocol']['otlp']
+    assert otlp['sending_queue'] == {'enabled': False} and otlp['retry_on_failure']['enabled'] is True
+    assert otlp['tls']['cert_file'].endswith('client.crt') and 'server_name_override' not in otlp['tls']
+    assert 'resource/host' in config['service']['pipelines']['traces']['processors']
+
+
+def test_a_gateway_takes_tls_on_its_address_and_marks_what_it_passes(tmp_path):
+    config = render(tmp_path, 'gw1', GATEWAYS)
+    grpc = config['receivers']['otlp']['protocols']
+    assert list(grpc) == ['grpc'] and grpc['grpc']['endpoint'] == '0.0.0.0:4317'
+    assert grpc['grpc']['tls']['client_ca_file'].endswith('ca.crt')
+    assert config['exporters']['otlp_grpc/backend']['endpoint'] == '10.0.0.2:4317'
+    assert config['processors']['resource/gateway']['attributes'] == [
+        {'key': 'kubetrace.gateway', 'value': 'gw1', 'action': 'insert'}]
+    assert 'resource/host' not in config['processors']
+    assert config['service']['telemetry']['resource']['service.name'] == 'otel-gateway'
+
+
+def test_a_dns_name_for_the_gateways_is_the_name_their_certificates_hold(tmp_path):
+    config = render(tmp_path, 'node2', '', otel_agent_gateway_dns='gateways.example.org')
+    balancer = config['exporters']['loadbalancing/gateways']
+    assert balancer['resolver']['dns'] == {'hostname': 'gateways.example.org', 'port': '4317', 'interval': '30s'}
+    assert balancer['protocol']['otlp']['tls']['server_name_override'] == 'gateways.example.org'
+
+
+def test_a_gateway_named_wrong_is_refused_naming_the_variable(tmp_path):
+    (tmp_path / 'render.yml').write_text(RENDER.format(role=ROLE))
+    (tmp_path / 'inventory.ini').write_text(INVENTORY.format(gateways='gw1 ansible_host=https://10.0.0.7'))
+    run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'inventory.ini'), str(tmp_path / 'render.yml'),
+                          '-e', json.dumps({'out': str(tmp_path / 'config.yaml'), 'target': 'node2'}),
+                          '-e', 'ansible_python_interpreter=%s' % sys.executable],
+                         cwd=REPO, capture_output=True, text=True, check=False,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    assert run.returncode != 0
+    assert 'otel_agent_gateways must be a host name' in ' '.join(run.stdout.split()) and 'without the scheme' in run.stdout
+    assert not (tmp_path / 'config.yaml').exists()
