@@ -10,7 +10,7 @@ binary(version)   the `otelcol-kubetrace` program unpacked from that archive.
 The cache is ${KUBETRACE_CACHE:-~/.cache/kubetrace}/otelcol/<version>; delete a folder there to build it anew.
 Go builds run under `nice -n 10` (the machines have two cores and may be building something else).
 
-    python3 tests/lab/otelcol.py archive [--version 0.165.0]   # prints the two paths
+    python3 tests/lab/otelcol.py archive [--version 0.165.0]   # prints the two paths (0.160.0: the gateway build)
     python3 tests/lab/otelcol.py binary [--version 0.165.0]    # prints the unpacked program's path
     python3 tests/lab/otelcol.py components                    # what the built program holds
 """
@@ -36,9 +36,12 @@ DEFAULT_VERSION = "0.165.0"
 BUILDER = "go.opentelemetry.io/collector/cmd/builder"
 CORE = "go.opentelemetry.io/collector"
 CONTRIB = "github.com/open-telemetry/opentelemetry-collector-contrib"
+# The gateway tier's build (molecule/gateway): the newest release whose load-balancing exporter module the Go module
+# proxy serves here (it refuses that module at 0.161.0-0.165.x); the role's templates are the same for both.
+GATEWAY_VERSION = "0.160.0"
 # Core modules at the builder's release; contrib modules at the release the module proxy pairs with it
 # (v0.165.0 of core goes with contrib v0.165.1).
-CONTRIB_VERSION = {"0.165.0": "0.165.1"}
+CONTRIB_VERSION = {"0.165.0": "0.165.1", "0.160.0": "0.160.0"}
 PLATFORM = "linux_amd64"
 
 # What the otel_agent role's configuration names, and nothing else: (kind, module path, which release line).
@@ -52,6 +55,15 @@ COMPONENTS = (
     ("extensions", f"{CONTRIB}/extension/storage/filestorage", "contrib"),
     ("extensions", f"{CONTRIB}/extension/healthcheckextension", "contrib"),
 )
+# What only some builds hold: the agents' balancer over the gateway tier, by trace id.
+EXTRA_COMPONENTS = {
+    GATEWAY_VERSION: (("exporters", f"{CONTRIB}/exporter/loadbalancingexporter", "contrib"),),
+}
+
+
+def components(version):
+    """The components of the build at `version`."""
+    return COMPONENTS + EXTRA_COMPONENTS.get(version, ())
 
 
 def log(message):
@@ -77,7 +89,7 @@ def manifest(version, output):
              f"  output_path: {output}", f"  version: {version}"]
     for kind in ("receivers", "exporters", "processors", "extensions"):
         lines.append(f"{kind}:")
-        lines += [f"  - gomod: {module} v{releases[line]}" for what, module, line in COMPONENTS if what == kind]
+        lines += [f"  - gomod: {module} v{releases[line]}" for what, module, line in components(version) if what == kind]
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +119,7 @@ def build(version, folder):
     go_version = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout.strip()
     info = {"source": "built", "builder": f"{BUILDER}@v{version}", "go": go_version,
             "components": [f"{module}@v{CONTRIB_VERSION.get(version, version) if line == 'contrib' else version}"
-                           for _kind, module, line in COMPONENTS],
+                           for _kind, module, line in components(version)],
             "build_seconds": seconds, "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     log(f"built {DISTRIBUTION} {version} in {seconds:.0f} s")
     return program, info

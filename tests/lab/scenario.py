@@ -16,6 +16,8 @@
                                         kube-scheduler as static pods on containerd 2.x
     cp2      trixie    group kube_control_plane, only when named
                                         a cluster of its own, with etcd and kube-apiserver run as systemd units
+    gw1, gw2 trixie    group otel_gateway, only when named
+                                        bare hosts for the gateway tier of collectors (molecule/gateway)
 
 up(lab_dir) gets every program (cached), boots the nodes, starts the lab's registry on its bridge with
 every image the nodes pull (tests/lab/registry.py; every containerd's hosts.toml sends registry.k8s.io and
@@ -88,7 +90,7 @@ def crictl(version=CRICTL_VERSION):
 
 def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
     """The nodes (all, or those named), with the programs bound into them. Each has a 'role' besides what
-    lab.up() reads: 'backend', 'containerd' (no kubelet), 'worker' or 'control_plane'."""
+    lab.up() reads: 'backend', 'gateway', 'containerd' (no kubelet), 'worker' or 'control_plane'."""
     with_crictl = [(str(crictl()), '/usr/local/bin/crictl', True)]
 
     def kubelet_node(name, groups, role):
@@ -116,11 +118,12 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
                                  for name in containerd.COMMANDS]},
         kubelet_node('cp1', ['kube_control_plane'], 'control_plane'),
     ]
-    cp2 = dict(kubelet_node('cp2', ['kube_control_plane'], 'control_plane'), layout='systemd')
-    unknown = set(names or []) - {node['name'] for node in every + [cp2]}
+    only_named = [dict(kubelet_node('cp2', ['kube_control_plane'], 'control_plane'), layout='systemd')]
+    only_named += [{'name': name, 'suite': 'trixie', 'groups': ['otel_gateway'], 'role': 'gateway'} for name in ('gw1', 'gw2')]
+    unknown = set(names or []) - {node['name'] for node in every + only_named}
     if unknown:
         raise lab.LabError('no node named %s in the scenario' % ', '.join(sorted(unknown)))
-    return [node for node in every + [cp2] if node['name'] in names] if names else every
+    return [node for node in every + only_named if node['name'] in names] if names else every
 
 
 def release_folder(lab_dir):
@@ -141,11 +144,12 @@ def release_folder(lab_dir):
         stream.write(b'tampered')
     digest = sums.read_text().split()[0]
     (bad / ('jaeger-%s.sha256sum.txt' % TAMPERED_VERSION)).write_text('%s *%s\n' % (digest, name))
-    # The node agent's collector, in the layout of the collector's official releases (otelcol/v<version>/).
-    agent = root / 'otelcol' / ('v' + otelcol.DEFAULT_VERSION)
-    agent.mkdir(parents=True, exist_ok=True)
-    for path in otelcol.archive(otelcol.DEFAULT_VERSION):
-        shutil.copyfile(path, agent / Path(path).name)
+    # The collector's builds (the agents', the gateway tier's), in the layout of its official releases (otelcol/v<version>/).
+    for version in (otelcol.DEFAULT_VERSION, otelcol.GATEWAY_VERSION):
+        agent = root / 'otelcol' / ('v' + version)
+        agent.mkdir(parents=True, exist_ok=True)
+        for path in otelcol.archive(version):
+            shutil.copyfile(path, agent / Path(path).name)
     return root
 
 
@@ -234,6 +238,7 @@ def programs(kubernetes_version=controlplane.K8S_VERSION):
     cluster.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
     otelcol.archive(otelcol.DEFAULT_VERSION)
+    otelcol.archive(otelcol.GATEWAY_VERSION)
     containerd.source(CONTAINERD_SOURCE)
     containerd.source(TOML_ONLY_CONTAINERD)
     lab_programs.cni_plugins()
