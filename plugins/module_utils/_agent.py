@@ -39,7 +39,7 @@ def exports(config) -> list:
     found = []
     for name, exporter in sorted(((config or {}).get('exporters') or {}).items()):
         exporter = exporter or {}
-        if name.startswith('loadbalancing'):
+        if name.split('/')[0] in ('load_balancing', 'loadbalancing'):
             tls = ((exporter.get('protocol') or {}).get('otlp') or {}).get('tls') or {}
             resolver = exporter.get('resolver') or {}
             if resolver.get('dns'):

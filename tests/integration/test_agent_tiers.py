@@ -66,8 +66,8 @@ GATEWAYS = 'gw1 ansible_host=10.0.0.7\ngw2 ansible_host=fd00::8'
 
 @pytest.mark.parametrize('target, gateways, overrides, exporter', [
     ('node2', '', {}, 'otlp_grpc/backend'),
-    ('node2', GATEWAYS, {}, 'loadbalancing/gateways'),
-    ('node2', '', {'otel_agent_gateway_dns': 'gateways.example.org'}, 'loadbalancing/gateways'),
+    ('node2', GATEWAYS, {}, 'load_balancing/gateways'),
+    ('node2', '', {'otel_agent_gateway_dns': 'gateways.example.org'}, 'load_balancing/gateways'),
     ('gw1', GATEWAYS, {}, 'otlp_grpc/backend'),
 ])
 def test_the_collector_validates_the_role_configuration_of_each_tier(tmp_path, target, gateways, overrides, exporter):
@@ -80,7 +80,7 @@ def test_the_collector_validates_the_role_configuration_of_each_tier(tmp_path, t
 
 def test_an_agent_balances_over_the_gateways_by_trace_id_with_its_queue_on_disk(tmp_path):
     config = render(tmp_path, 'node2', GATEWAYS)
-    balancer = config['exporters']['loadbalancing/gateways']
+    balancer = config['exporters']['load_balancing/gateways']
     assert balancer['routing_key'] == 'traceID'
     assert balancer['resolver'] == {'static': {'hostnames': ['10.0.0.7:4317', '[fd00::8]:4317']}}
     assert balancer['sending_queue']['storage'] == 'file_storage/queue'
@@ -105,7 +105,7 @@ def test_a_gateway_takes_tls_on_its_address_and_marks_what_it_passes(tmp_path):
 
 def test_a_dns_name_for_the_gateways_is_the_name_their_certificates_hold(tmp_path):
     config = render(tmp_path, 'node2', '', otel_agent_gateway_dns='gateways.example.org')
-    balancer = config['exporters']['loadbalancing/gateways']
+    balancer = config['exporters']['load_balancing/gateways']
     assert balancer['resolver']['dns'] == {'hostname': 'gateways.example.org', 'port': '4317', 'interval': '30s'}
     assert balancer['protocol']['otlp']['tls']['server_name_override'] == 'gateways.example.org'
 

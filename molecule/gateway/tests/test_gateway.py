@@ -72,7 +72,8 @@ for level, service in enumerate(services):
 print(json.dumps([trace for trace, _ids in traces]))
 '''
 
-# Runs on jaeger1: every trace of a service in a window, as {trace id: {spans, gateways, hosts}}, each span once.
+# Runs on jaeger1: every trace of a service in a window, as {trace id: {spans, copies, gateways, hosts}}: its distinct
+# spans, how many of them Jaeger holds more than once (a batch sent twice), and the gateways and hosts they came by.
 FOUND = '''
 import json, sys, urllib.error, urllib.parse, urllib.request
 query = urllib.parse.urlencode({"query.service_name": sys.argv[1], "query.start_time_min": sys.argv[2],
@@ -81,16 +82,18 @@ try:
     answer = json.load(urllib.request.urlopen("http://127.0.0.1:16686/api/v3/traces?" + query, timeout=30))
 except (urllib.error.HTTPError, urllib.error.URLError):
     answer = {}
-spans, gateways, hosts = {}, {}, {}
+spans, gateways, hosts, records = {}, {}, {}, {}
 for resource_spans in answer.get("result", {}).get("resourceSpans", []):
     attributes = {a["key"]: a["value"].get("stringValue") for a in resource_spans["resource"]["attributes"]}
     for scope in resource_spans["scopeSpans"]:
-        for span in scope["spans"]:
+        for span in scope.get("spans", []):
             trace = span["traceId"]
             spans.setdefault(trace, set()).add(span["spanId"])
+            records[trace] = records.get(trace, 0) + 1
             gateways.setdefault(trace, set()).add(attributes.get("kubetrace.gateway", "none"))
             hosts.setdefault(trace, set()).add(attributes.get("host.name", "none"))
-print(json.dumps({trace: {"spans": len(ids), "gateways": sorted(gateways[trace]), "hosts": sorted(hosts[trace])}
+print(json.dumps({trace: {"spans": len(ids), "copies": records[trace] - len(ids), "gateways": sorted(gateways[trace]),
+                          "hosts": sorted(hosts[trace])}
                   for trace, ids in spans.items()}))
 '''
 
@@ -110,7 +113,7 @@ def found(service, since, until):
 def send_traces(count):
     """count three-span traces from node2; (their ids, the window they were made in)."""
     since = now() - datetime.timedelta(seconds=1)
-    ids = json.loads(node('node2').check_output('python3 -c %s %s %s', TRACES, str(count), ' '.join(SERVICES)))
+    ids = json.loads(node('node2').check_output('python3 -c %s %s' + ' %s' * len(SERVICES), TRACES, str(count), *SERVICES))
     return ids, since, now() + datetime.timedelta(seconds=1)
 
 
@@ -129,7 +132,7 @@ def spread(got):
     """Traces per gateway, and the traces whose spans went through more than one."""
     per_gateway = {name: sum(1 for seen in got.values() if seen['gateways'] == [name]) for name in GATEWAYS}
     split = [trace for trace, seen in got.items() if len(seen['gateways']) != 1]
-    return per_gateway, split
+    return per_gateway, split, sum(seen['copies'] for seen in got.values())
 
 
 def test_gateways_take_tls_on_their_address_and_the_agent_balances_over_them_by_trace_id():
@@ -145,20 +148,22 @@ def test_gateways_take_tls_on_their_address_and_the_agent_balances_over_them_by_
         assert config['exporters']['otlp_grpc/backend']['endpoint'] == '%s:4317' % address('jaeger1')
         assert 'resource/gateway' in config['service']['pipelines']['traces']['processors']
     agent = yaml.safe_load(node('node2').file('/etc/otel-agent/config.yaml').content_string)
-    balancer = agent['exporters']['loadbalancing/gateways']
+    balancer = agent['exporters']['load_balancing/gateways']
     assert balancer['routing_key'] == 'traceID'
     assert balancer['resolver']['static']['hostnames'] == ['%s:4317' % address(name) for name in GATEWAYS]
     assert balancer['sending_queue']['storage'] == 'file_storage/queue'
-    assert agent['service']['pipelines']['traces']['exporters'] == ['loadbalancing/gateways']
+    assert agent['service']['pipelines']['traces']['exporters'] == ['load_balancing/gateways']
 
 
 def test_every_span_of_a_trace_goes_through_one_gateway_and_both_gateways_carry_traffic():
     ids, since, until = send_traces(60)
     got = wait_for_traces(ids, since, until, 60)
-    per_gateway, split = spread(got)
+    per_gateway, split, copies = spread(got)
     figure('balance', {'traces': len(ids), 'arrived_whole': sum(1 for seen in got.values() if seen['spans'] == 3),
-                       'traces_per_gateway': per_gateway, 'traces_split_over_gateways': len(split)})
+                       'traces_per_gateway': per_gateway, 'traces_split_over_gateways': len(split),
+                       'spans_held_twice': copies})
     assert len(got) == len(ids) and all(seen['spans'] == 3 for seen in got.values())
+    assert copies == 0
     assert not split, 'traces whose spans went through more than one gateway: %s' % split[:5]
     assert all(per_gateway[name] > 0 for name in GATEWAYS), per_gateway
     assert all(seen['hosts'] == ['node2'] for seen in got.values())
@@ -188,13 +193,16 @@ def test_spans_made_while_a_gateway_is_away_30_s_arrive_after_it_returns():
         gateway.check_output('systemctl start otel-agent')
     away = time.monotonic() - began
     got = wait_for_traces(ids, since, until, 90)
-    per_gateway, split = spread(got)
+    per_gateway, split, copies = spread(got)
     arrived = sum(seen['spans'] for seen in got.values())
     queue = [line for line in queued.splitlines() if line.startswith('otelcol_exporter_queue_size')]
     figure('gateway outage', {'seconds_away': round(away), 'spans_sent': len(ids) * 3, 'spans_arrived': arrived,
-                              'traces_per_gateway': per_gateway, 'queue_at_end_of_outage': queue})
+                              'spans_held_twice': copies, 'traces_per_gateway': per_gateway,
+                              'queue_at_end_of_outage': queue})
     assert arrived == len(ids) * 3, '%d of %d spans made while gw1 was away arrived' % (arrived, len(ids) * 3)
     assert not split and per_gateway['gw1'] > 0
+    # the parts of a batch the other gateway took were not sent again while gw1's part was retried
+    assert copies == 0
 
 
 def test_verify_says_node2_sends_through_the_gateway_tier():

@@ -39,12 +39,12 @@ def test_exports_of_an_agent_that_sends_to_the_backend():
 
 
 def test_exports_of_an_agent_that_balances_over_gateways():
-    static = {'exporters': {'loadbalancing/gateways': {
+    static = {'exporters': {'load_balancing/gateways': {
         'protocol': {'otlp': {'tls': TLS}}, 'resolver': {'static': {'hostnames': ['10.0.0.7:4317', '10.0.0.8:4317']}}}}}
     assert [(peer['kind'], peer['host'], peer['port'], peer['server_name'], peer['cert_file'])
             for peer in _agent.exports(static)] == [('gateway', '10.0.0.7', 4317, '10.0.0.7', TLS['cert_file']),
                                                     ('gateway', '10.0.0.8', 4317, '10.0.0.8', TLS['cert_file'])]
-    dns = {'exporters': {'loadbalancing/gateways': {
+    dns = {'exporters': {'load_balancing/gateways': {
         'protocol': {'otlp': {'tls': {'ca_file': TLS['ca_file'], 'server_name_override': 'gw.example'}}},
         'resolver': {'dns': {'hostname': 'gw.example', 'port': '4317'}}}}}
     assert _agent.exports(dns) == [{'kind': 'gateways', 'endpoint': 'gw.example:4317', 'host': 'gw.example',
