@@ -88,3 +88,29 @@ def run_task(work: Path, python: str, module: str, args: dict, check=False, diff
     if not recorded:
         raise AssertionError('no task result was recorded:\n%s\n%s' % (proc.stdout[-4000:], proc.stderr[-4000:]))
     return Run(recorded, proc.stdout, executions, proc.returncode)
+
+
+RENDER = '''
+- name: Render a role's template with its defaults and vars
+  hosts: "{{{{ target }}}}"
+  connection: local
+  gather_facts: false
+  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
+  tasks:
+    - name: Render it
+      ansible.builtin.template:
+        src: {role}/templates/config.yaml.j2
+        dest: "{{{{ out }}}}"
+        mode: "0644"
+'''
+
+
+def render_role_config(work: Path, role: str, extra: dict, inventory: str = 'localhost,', target: str = 'localhost'):
+    """The role's templates/config.yaml.j2 rendered to work/config.yaml by a real ansible-playbook, with the role's
+    defaults, vars and the extra variables, for target in inventory; the CompletedProcess."""
+    (work / 'render.yml').write_text(RENDER.format(role=REPO / 'roles' / role))
+    extra = dict({'out': str(work / 'config.yaml'), 'target': target}, **extra)
+    return subprocess.run([str(BIN / 'ansible-playbook'), '-i', inventory, str(work / 'render.yml'),
+                           '-e', json.dumps(extra), '-e', 'ansible_python_interpreter=%s' % sys.executable],
+                          cwd=REPO, capture_output=True, text=True, check=False,
+                          env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))

@@ -5,32 +5,14 @@ otel_gateway or over one DNS name, and a gateway."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 
 import otelcol
 import pytest
 import yaml
 
-from playrunner import BIN
-from testpaths import REPO
+from playrunner import render_role_config
 
-ROLE = REPO / 'roles' / 'otel_agent'
-RENDER = '''
-- name: Render the otel_agent role's configuration
-  hosts: "{{{{ target }}}}"
-  connection: local
-  gather_facts: false
-  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
-  tasks:
-    - name: Render it
-      ansible.builtin.template:
-        src: {role}/templates/config.yaml.j2
-        dest: "{{{{ out }}}}"
-        mode: "0644"
-'''
 INVENTORY = '''
 [jaeger]
 jaeger1 ansible_host=10.0.0.2
@@ -41,17 +23,15 @@ node2 ansible_host=10.0.0.12
 '''
 
 
-def render(tmp_path, target, gateways='', **overrides):
+def render_run(tmp_path, target, gateways='', **overrides):
     (tmp_path / 'data' / 'queue').mkdir(parents=True, exist_ok=True)   # the role makes it before it validates
-    (tmp_path / 'render.yml').write_text(RENDER.format(role=ROLE))
     (tmp_path / 'inventory.ini').write_text(INVENTORY.format(gateways=gateways))
-    extra = dict({'out': str(tmp_path / 'config.yaml'), 'target': target, 'kubetrace_agent_mtls': True,
-                  'otel_agent_data_dir': str(tmp_path / 'data')}, **overrides)
-    run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'inventory.ini'),
-                          str(tmp_path / 'render.yml'), '-e', json.dumps(extra),
-                          '-e', 'ansible_python_interpreter=%s' % sys.executable],
-                         cwd=REPO, capture_output=True, text=True, check=False,
-                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    extra = dict({'kubetrace_agent_mtls': True, 'otel_agent_data_dir': str(tmp_path / 'data')}, **overrides)
+    return render_role_config(tmp_path, 'otel_agent', extra, str(tmp_path / 'inventory.ini'), target)
+
+
+def render(tmp_path, target, gateways='', **overrides):
+    run = render_run(tmp_path, target, gateways, **overrides)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     return yaml.safe_load((tmp_path / 'config.yaml').read_text())
 
@@ -111,13 +91,7 @@ def test_a_dns_name_for_the_gateways_is_the_name_their_certificates_hold(tmp_pat
 
 
 def test_a_gateway_named_wrong_is_refused_naming_the_variable(tmp_path):
-    (tmp_path / 'render.yml').write_text(RENDER.format(role=ROLE))
-    (tmp_path / 'inventory.ini').write_text(INVENTORY.format(gateways='gw1 ansible_host=https://10.0.0.7'))
-    run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'inventory.ini'), str(tmp_path / 'render.yml'),
-                          '-e', json.dumps({'out': str(tmp_path / 'config.yaml'), 'target': 'node2'}),
-                          '-e', 'ansible_python_interpreter=%s' % sys.executable],
-                         cwd=REPO, capture_output=True, text=True, check=False,
-                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    run = render_run(tmp_path, 'node2', 'gw1 ansible_host=https://10.0.0.7')
     assert run.returncode != 0
     assert 'otel_agent_gateways must be a host name' in ' '.join(run.stdout.split()) and 'without the scheme' in run.stdout
     assert not (tmp_path / 'config.yaml').exists()

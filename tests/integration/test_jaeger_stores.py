@@ -4,40 +4,16 @@ never first tried on a production backend."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 
 import jaeger
 import pytest
 
-from playrunner import BIN
-from testpaths import REPO
-
-RENDER = '''
-- name: Render the jaeger role's configuration
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
-  tasks:
-    - name: Render it
-      ansible.builtin.template:
-        src: {role}/templates/config.yaml.j2
-        dest: "{{{{ out }}}}"
-        mode: "0644"
-'''
-
+from playrunner import render_role_config
 
 def render(tmp_path, **overrides):
-    (tmp_path / 'render.yml').write_text(RENDER.format(role=REPO / 'roles' / 'jaeger'))
-    extra = dict({'out': str(tmp_path / 'config.yaml'), 'jaeger_data_dir': str(tmp_path / 'data'),
-                  'jaeger_config_dir': str(tmp_path)}, **overrides)
-    run = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(tmp_path / 'render.yml'),
-                          '-e', json.dumps(extra), '-e', 'ansible_python_interpreter=%s' % sys.executable],
-                         cwd=REPO, capture_output=True, text=True, check=False,
-                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    run = render_role_config(tmp_path, 'jaeger', dict({'jaeger_data_dir': str(tmp_path / 'data'),
+                                                       'jaeger_config_dir': str(tmp_path)}, **overrides))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     return (tmp_path / 'config.yaml').read_text()
 

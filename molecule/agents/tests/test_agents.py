@@ -13,13 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import testinfra
-
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
-LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
-PKI = LAB / 'pki'
-FIGURES = LAB / 'agent-figures.json'
 CRI = 'ctr version'
 SPAN = 'containerd.services.version.v1.Version/Version'
 # The files whose bytes must not move when a run is refused.
@@ -27,19 +22,12 @@ NODE_FILES = ('/etc/otel-agent/config.yaml', '/etc/otel-agent/tls/ca.crt', '/etc
               '/etc/systemd/system/otel-agent.service', '/etc/systemd/system/containerd.service.d/50-kubetrace-tracing.conf')
 
 sys.path.insert(0, str(PROJECT / '.collections'))
+sys.path.insert(0, str(PROJECT / 'tests' / 'lab'))
 from ansible_collections.kubetrace.tracing.plugins.plugin_utils import _pki  # noqa: E402  pylint: disable=wrong-import-position
+from labtest import LAB, node, playbook, said  # noqa: E402  pylint: disable=wrong-import-position
+import labtest  # noqa: E402  pylint: disable=wrong-import-position
 
-
-def node(name):
-    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
-
-
-def playbook(path, *args):
-    run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / path), *args],
-                         capture_output=True, text=True, check=False, cwd=PROJECT,
-                         env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
-    print(run.stdout[-5000:], run.stderr[-2000:])
-    return run
+PKI = LAB / 'pki'
 
 
 def http_get(name, url):
@@ -48,17 +36,9 @@ def http_get(name, url):
                                    'print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())', url)
 
 
-def said(run):
-    """The run's output with its line wrapping undone."""
-    return ' '.join((run.stdout + run.stderr).split())
-
-
 def figure(key, value):
     """Keep a measured figure for the report (lab/agent-figures.json) and print it."""
-    known = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    known[key] = value
-    FIGURES.write_text(json.dumps(known, indent=2) + '\n')
-    print('FIGURE %s: %s' % (key, json.dumps(value)))
+    labtest.figure('agent', key, value)
 
 
 COUNT = '''

@@ -9,42 +9,23 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-import testinfra
 import yaml
 
-INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
-PROJECT = Path(os.environ['MOLECULE_PROJECT_DIRECTORY'])
-LAB = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'lab'
-FIGURES = LAB / 'gateway-figures.json'
+sys.path.insert(0, str(Path(os.environ['MOLECULE_PROJECT_DIRECTORY']) / 'tests' / 'lab'))
+from labtest import INVENTORY, LAB, node, playbook, said  # noqa: E402  pylint: disable=wrong-import-position
+import labtest  # noqa: E402  pylint: disable=wrong-import-position
+
 GATEWAYS = ('gw1', 'gw2')
 SERVICES = ('gwtest-front', 'gwtest-middle', 'gwtest-back')
 
 
-def node(name):
-    return testinfra.get_host('ansible://' + name, ansible_inventory=INVENTORY)
-
-
-def playbook(path, *args):
-    run = subprocess.run(['ansible-playbook', '-i', INVENTORY, str(PROJECT / path), *args],
-                         capture_output=True, text=True, check=False, cwd=PROJECT,
-                         env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
-    print(run.stdout[-5000:], run.stderr[-2000:])
-    return run
-
-
-def said(run):
-    return ' '.join((run.stdout + run.stderr).split())
-
-
 def figure(key, value):
     """Keep a measured figure for the report (lab/gateway-figures.json) and print it."""
-    known = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    known[key] = value
-    FIGURES.write_text(json.dumps(known, indent=2) + '\n')
-    print('FIGURE %s: %s' % (key, json.dumps(value)))
+    labtest.figure('gateway', key, value)
 
 
 def address(name):
