@@ -11,6 +11,7 @@ import pytest
 
 from playrunner import render_role_config
 
+
 def render(tmp_path, **overrides):
     run = render_role_config(tmp_path, 'jaeger', dict({'jaeger_data_dir': str(tmp_path / 'data'),
                                                        'jaeger_config_dir': str(tmp_path)}, **overrides))
