@@ -31,9 +31,11 @@ step "Python virtualenv in $venv"
 step "Real programs (cached)"
 "$venv/bin/python" tests/lab/containerd.py debian bookworm
 "$venv/bin/python" tests/lab/containerd.py debian trixie
-# containerd 2.x, Jaeger, the OpenTelemetry Collector (tests/lab/otelcol.py: the agents' build and the gateway tier's), crictl, the Debian bases, etcd, the CNI plugins, the registry, busybox (the lab's
+# containerd 2.x, Jaeger, the node agents' OpenTelemetry Collector (tests/lab/otelcol.py), crictl, the Debian bases, etcd, the CNI plugins, the registry, busybox (the lab's
 # httpd image), and kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl with
 # their images for the two Kubernetes releases the scenarios run (built once, cached)
 "$venv/bin/python" tests/lab/scenario.py programs
 # the older release only the tests run (make demo runs `tests/setup.sh --demo`, which leaves it out)
 [ "${1:-}" = --demo ] || "$venv/bin/python" tests/lab/scenario.py programs --kubernetes v1.33.13
+# and the gateway tier's collector build (molecule/gateway and tests/integration/test_agent_tiers.py)
+[ "${1:-}" = --demo ] || "$venv/bin/python" tests/lab/otelcol.py archive --gateway >/dev/null

@@ -10,7 +10,7 @@ binary(version)   the `otelcol-kubetrace` program unpacked from that archive.
 The cache is ${KUBETRACE_CACHE:-~/.cache/kubetrace}/otelcol/<version>; delete a folder there to build it anew.
 Go builds run under `nice -n 10` (the machines have two cores and may be building something else).
 
-    python3 tests/lab/otelcol.py archive [--version 0.165.0]   # prints the two paths (0.160.0: the gateway build)
+    python3 tests/lab/otelcol.py archive [--version 0.165.0]   # prints the two paths (--gateway: the gateway build)
     python3 tests/lab/otelcol.py binary [--version 0.165.0]    # prints the unpacked program's path
     python3 tests/lab/otelcol.py components                    # what the built program holds
 """
@@ -174,7 +174,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("command", choices=["archive", "binary", "components"])
     parser.add_argument("--version", default=DEFAULT_VERSION)
+    parser.add_argument("--gateway", action="store_true", help=f"the gateway tier's build ({GATEWAY_VERSION})")
     args = parser.parse_args()
+    if args.gateway:
+        args.version = GATEWAY_VERSION
     if args.command == "archive":
         print(*archive(args.version), sep="\n")
     elif args.command == "binary":

@@ -126,9 +126,10 @@ def nodes(kubernetes_version=controlplane.K8S_VERSION, names=None):
     return [node for node in every + only_named if node['name'] in names] if names else every
 
 
-def release_folder(lab_dir):
+def release_folder(lab_dir, gateways=False):
     """lab_dir/releases: v<version>/ with the archive and its checksum file, as the release has them;
-    v<TAMPERED_VERSION>/ with a checksum file that does not match its archive."""
+    v<TAMPERED_VERSION>/ with a checksum file that does not match its archive; otelcol/v<version>/ with the
+    agents' collector build, and with gateways the gateway tier's too (built only for a lab that has gateways)."""
     archive, sums = (Path(path) for path in jaeger.archive(JAEGER_VERSION))
     root = Path(lab_dir) / 'releases'
     good = root / ('v' + JAEGER_VERSION)
@@ -145,7 +146,7 @@ def release_folder(lab_dir):
     digest = sums.read_text().split()[0]
     (bad / ('jaeger-%s.sha256sum.txt' % TAMPERED_VERSION)).write_text('%s *%s\n' % (digest, name))
     # The collector's builds (the agents', the gateway tier's), in the layout of its official releases (otelcol/v<version>/).
-    for version in (otelcol.DEFAULT_VERSION, otelcol.GATEWAY_VERSION):
+    for version in (otelcol.DEFAULT_VERSION,) + ((otelcol.GATEWAY_VERSION,) if gateways else ()):
         agent = root / 'otelcol' / ('v' + version)
         agent.mkdir(parents=True, exist_ok=True)
         for path in otelcol.archive(version):
@@ -238,7 +239,6 @@ def programs(kubernetes_version=controlplane.K8S_VERSION):
     cluster.images(kubernetes_version)
     jaeger.archive(JAEGER_VERSION)
     otelcol.archive(otelcol.DEFAULT_VERSION)
-    otelcol.archive(otelcol.GATEWAY_VERSION)
     containerd.source(CONTAINERD_SOURCE)
     containerd.source(TOML_ONLY_CONTAINERD)
     lab_programs.cni_plugins()
@@ -302,8 +302,8 @@ def up(lab_dir, kubernetes_version=controlplane.K8S_VERSION, names=None, join_to
     lab_dir = Path(lab_dir).resolve()
     lab_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    release_folder(lab_dir)
     node_list = nodes(kubernetes_version, names)
+    release_folder(lab_dir, gateways=any(node['role'] == 'gateway' for node in node_list))
     for suite in {node['suite'] for node in node_list}:
         lab.base(suite)
     cluster.images(kubernetes_version)
