@@ -5,13 +5,17 @@ otel_gateway or over one DNS name, and a gateway."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 
 import otelcol
 import pytest
 import yaml
 
-from playrunner import render_role_config
+from playrunner import BIN, render_role_config
+from testpaths import REPO
 
 INVENTORY = '''
 [jaeger]
@@ -95,3 +99,41 @@ def test_a_gateway_named_wrong_is_refused_naming_the_variable(tmp_path):
     assert run.returncode != 0
     assert 'otel_agent_gateways must be a host name' in ' '.join(run.stdout.split()) and 'without the scheme' in run.stdout
     assert not (tmp_path / 'config.yaml').exists()
+
+
+ROLE_PLAY = '''
+- name: Run the otel_agent role
+  hosts: "{{ target }}"
+  connection: local
+  gather_facts: false
+  roles:
+    - role: kubetrace.tracing.otel_agent
+'''
+
+
+def run_role(tmp_path, inventory, **extra):
+    """The role itself on this machine, in check mode (nothing written whatever it does)."""
+    (tmp_path / 'role.yml').write_text(ROLE_PLAY)
+    (tmp_path / 'inventory.ini').write_text(inventory)
+    extra = dict({'target': 'gw1', 'kubetrace_pki_dir': str(tmp_path / 'pki'),
+                  'ansible_python_interpreter': sys.executable}, **extra)
+    run = subprocess.run([str(BIN / 'ansible-playbook'), '--check', '-i', str(tmp_path / 'inventory.ini'),
+                          str(tmp_path / 'role.yml'), '-e', json.dumps(extra)],
+                         cwd=REPO, capture_output=True, text=True, check=False,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    return run, ' '.join(run.stdout.split())
+
+
+def test_a_gateway_that_is_also_a_node_is_refused_before_anything_changes(tmp_path):
+    run, words = run_role(tmp_path, INVENTORY.format(gateways='gw1 ansible_host=10.0.0.7') + '[kube_node]\ngw1\n')
+    assert run.returncode != 0
+    assert 'gw1 is in group otel_gateway and in kube_node: a gateway runs on a host of its own' in words
+    assert not (tmp_path / 'pki').exists()
+
+
+def test_a_dns_interval_that_is_not_a_duration_is_refused(tmp_path):
+    run, words = run_role(tmp_path, INVENTORY.format(gateways='gw1 ansible_host=10.0.0.7'),
+                          otel_agent_gateway_dns_interval='often')
+    assert run.returncode != 0
+    assert 'otel_agent_gateway_dns_interval a duration such as 30s' in words
+    assert not (tmp_path / 'pki').exists()
