@@ -226,3 +226,8 @@ def test_disable_removes_the_gateways_and_the_agent():
     assert hashlib.sha256(node('node2').file('/etc/containerd/config.toml').content).hexdigest() == \
         hashlib.sha256(original).hexdigest()
     assert node('node2').service('containerd').is_running
+    # a dry run on hosts without a collector (as fresh ones) passes and writes nothing
+    dry = playbook('playbooks/site.yml', '--check', '--diff', '--limit', 'gw1,gw2,node2')
+    assert dry.returncode == 0
+    for name in GATEWAYS + ('node2',):
+        assert not node(name).file('/etc/otel-agent').exists and not node(name).file('/opt/otel-agent').exists
